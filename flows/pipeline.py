@@ -1,0 +1,312 @@
+"""Plain functions that wire harvesters to the write path; Prefect flows and the CLI call them.
+
+Each function opens a harvest run, loads records in batches (each batch commits with its
+checkpoint), and closes the run with its counts. On failure the run is marked failed with the
+error, everything committed so far stays, and the error is raised again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from harvesters.arxiv_api import ArxivApiHarvester
+from harvesters.arxiv_oai import ArxivOaiHarvester
+from harvesters.records import QuarantinedInput, WorkRecord
+from models.loader import LoadCounts, load_batch, quarantine
+from models.runs import clear_cursor, finish_run, get_cursor, record_counts, set_cursor, start_run
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class HarvestSummary:
+    """What one harvest run did, as stored in its ``harvest_run`` row."""
+
+    run_id: int
+    source: str
+    mode: str
+    status: str
+    counts: dict[str, int]
+    error: str | None = None
+    cursor: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class AuthorQuery:
+    """A tracked author's arXiv query and the key their cursor is stored under."""
+
+    name: str
+    query: str
+    cursor_key: str
+    max_results: int | None = None
+
+
+def _log(progress: Progress | None, message: str, *args: Any) -> None:
+    logger.info(message, *args)
+    if progress is not None:
+        progress(message % args if args else message)
+
+
+def _load(
+    session: Session, run_id: int, items: Iterable[WorkRecord | QuarantinedInput]
+) -> LoadCounts:
+    records = [i for i in items if isinstance(i, WorkRecord)]
+    bad = [i for i in items if isinstance(i, QuarantinedInput)]
+    counts = load_batch(session, records, run_id)
+    counts.quarantined = quarantine(session, bad, run_id)
+    counts.fetched += counts.quarantined
+    return counts
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Run:
+    """Opens a harvest run, commits batches with their counts, closes it on success or error."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], source: str, mode: str, params: dict[str, Any]
+    ) -> None:
+        self.sessions = sessions
+        self.session = sessions()
+        self.run = start_run(self.session, source, mode, params)
+        self.session.commit()
+
+    def commit_batch(self, counts: LoadCounts, cursor: dict[str, Any] | None = None) -> None:
+        record_counts(self.run, counts)
+        if cursor is not None:
+            self.run.cursor = cursor
+        self.session.commit()
+
+    def finish(self, status: str = "succeeded", error: str | None = None) -> HarvestSummary:
+        finish_run(self.run, status, error)
+        self.session.commit()
+        run = self.run
+        summary = HarvestSummary(
+            run_id=run.id,
+            source=run.source,
+            mode=run.mode,
+            status=run.status,
+            counts={
+                "fetched": run.fetched,
+                "inserted": run.inserted,
+                "updated": run.updated,
+                "unchanged": run.unchanged,
+                "quarantined": run.quarantined,
+            },
+            error=run.error,
+            cursor=dict(run.cursor or {}),
+        )
+        self.session.close()
+        return summary
+
+    def fail(self, exc: BaseException) -> None:
+        self.session.rollback()
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        self.finish(status, f"{type(exc).__name__}: {exc}")
+
+
+def harvest_arxiv_authors(
+    sessions: sessionmaker[Session],
+    harvester: ArxivApiHarvester,
+    authors: list[AuthorQuery],
+    *,
+    since: datetime | None = None,
+    sort: str = "lastUpdatedDate",
+    batch_size: int = 200,
+    progress: Progress | None = None,
+) -> HarvestSummary:
+    """Harvest each tracked author's arXiv query; incremental from each author's cursor.
+
+    ``since`` overrides the stored cursors. Raises what the harvester raises, after marking
+    the run failed (records of authors already done stay committed).
+    """
+    params = {"authors": [a.name for a in authors], "since": since and since.isoformat()}
+    run = _Run(sessions, "arxiv", "authors", params)
+    try:
+        for author in authors:
+            start = since or _cursor_datetime(get_cursor(run.session, "arxiv", author.cursor_key))
+            _log(
+                progress,
+                "arXiv: %s (%s) since %s",
+                author.name,
+                author.query,
+                start.date().isoformat() if start else "the beginning",
+            )
+            newest: date | None = None
+            seen = 0
+            items = harvester.search(
+                author.query, since=start, max_results=author.max_results, sort=sort
+            )
+            for batch in _batches(items, batch_size):
+                counts = _load(run.session, run.run.id, batch)
+                seen += len(batch)
+                for item in batch:
+                    if isinstance(item, WorkRecord) and item.updated:
+                        newest = max(newest or item.updated, item.updated)
+                run.commit_batch(counts)
+            if newest is not None:
+                set_cursor(
+                    run.session,
+                    "arxiv",
+                    author.cursor_key,
+                    {"last_updated": newest.isoformat()},
+                    run.run.id,
+                )
+                run.session.commit()
+            _log(progress, "arXiv: %s: %d records", author.name, seen)
+    except BaseException as exc:
+        run.fail(exc)
+        raise
+    return run.finish()
+
+
+def harvest_arxiv_ids(
+    sessions: sessionmaker[Session],
+    harvester: ArxivApiHarvester,
+    ids: list[str],
+    *,
+    progress: Progress | None = None,
+) -> HarvestSummary:
+    """Harvest the given arXiv ids (one batch). Raises what the harvester raises."""
+    run = _Run(sessions, "arxiv", "ids", {"ids": ids})
+    try:
+        _log(progress, "arXiv: fetching %d id(s)", len(ids))
+        items = list(harvester.by_ids(ids))
+        run.commit_batch(_load(run.session, run.run.id, items))
+    except BaseException as exc:
+        run.fail(exc)
+        raise
+    return run.finish()
+
+
+def window_key(
+    metadata_prefix: str, set_spec: str | None, since: date | None, until: date | None
+) -> str:
+    """The cursor key of one OAI-PMH window; the same window resumes from the same key."""
+    return f"oai:{metadata_prefix}:{set_spec or '*'}:{since or ''}:{until or ''}"
+
+
+def harvest_arxiv_window(
+    sessions: sessionmaker[Session],
+    harvester: ArxivOaiHarvester,
+    *,
+    set_spec: str | None,
+    since: date | None,
+    until: date | None,
+    metadata_prefix: str = "arXiv",
+    max_pages: int | None = None,
+    progress: Progress | None = None,
+) -> HarvestSummary:
+    """Harvest an OAI-PMH window page by page, each page committed with its resumption token.
+
+    A window whose token was stored by an earlier, unfinished run resumes from that token.
+    ``since`` defaults to the last datestamp harvested for the set. ``max_pages`` stops early
+    (the token stays stored, so the next run continues). Raises what the harvester raises,
+    after marking the run failed.
+    """
+    if since is None:
+        last = get_cursor_value(sessions, "arxiv", f"oai:{metadata_prefix}:{set_spec or '*'}")
+        since = date.fromisoformat(last["last_datestamp"]) if last else None
+    key = window_key(metadata_prefix, set_spec, since, until)
+    params = {
+        "set": set_spec,
+        "from": since and since.isoformat(),
+        "until": until and until.isoformat(),
+        "metadata_prefix": metadata_prefix,
+    }
+    run = _Run(sessions, "arxiv", "window", params)
+    try:
+        stored = get_cursor(run.session, "arxiv", key) or {}
+        token = stored.get("resumption_token")
+        pages_done = int(stored.get("pages", 0))
+        newest = stored.get("last_datestamp")
+        if token:
+            _log(progress, "OAI-PMH %s: resuming after page %d (token %s)", key, pages_done, token)
+        pages = harvester.pages(
+            set_spec=set_spec,
+            since=since,
+            until=until,
+            metadata_prefix=metadata_prefix,
+            resumption_token=token,
+        )
+        for index, page in enumerate(pages, start=1):
+            counts = _load(run.session, run.run.id, page.items)
+            pages_done += 1
+            if page.last_datestamp:
+                newest = max(newest or page.last_datestamp, page.last_datestamp)
+            cursor = {
+                "resumption_token": page.resumption_token,
+                "pages": pages_done,
+                "last_datestamp": newest,
+                "complete_list_size": page.complete_list_size,
+            }
+            if page.resumption_token:
+                set_cursor(run.session, "arxiv", key, cursor, run.run.id)
+            else:
+                clear_cursor(run.session, "arxiv", key)
+                if newest:
+                    set_cursor(
+                        run.session,
+                        "arxiv",
+                        f"oai:{metadata_prefix}:{set_spec or '*'}",
+                        {"last_datestamp": newest},
+                        run.run.id,
+                    )
+            run.commit_batch(counts, cursor)
+            total = f" of {page.complete_list_size}" if page.complete_list_size else ""
+            _log(
+                progress,
+                "OAI-PMH %s: page %d, %d records%s",
+                set_spec or "*",
+                pages_done,
+                len(page.items),
+                total,
+            )
+            if max_pages is not None and index >= max_pages and page.resumption_token:
+                _log(progress, "OAI-PMH: stopping after %d page(s); the next run resumes", index)
+                break
+    except BaseException as exc:
+        run.fail(exc)
+        raise
+    return run.finish()
+
+
+def get_cursor_value(
+    sessions: sessionmaker[Session], source: str, key: str
+) -> dict[str, Any] | None:
+    """Read one stored cursor in its own short session."""
+    with sessions() as session:
+        return get_cursor(session, source, key)
+
+
+def _cursor_datetime(cursor: dict[str, Any] | None) -> datetime | None:
+    if not cursor or not cursor.get("last_updated"):
+        return None
+    day = date.fromisoformat(cursor["last_updated"])
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def default_window(today: date | None = None) -> tuple[date, date]:
+    """The nightly window when nothing is stored yet: yesterday and today."""
+    today = today or datetime.now(UTC).date()
+    return today - timedelta(days=1), today

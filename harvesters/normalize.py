@@ -1,0 +1,130 @@
+"""Normalization at the edge: identifiers, titles, names and code links."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ARXIV_ID = re.compile(
+    r"^(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?$"
+)
+_ARXIV_PREFIXES = (
+    "https://arxiv.org/abs/",
+    "http://arxiv.org/abs/",
+    "https://export.arxiv.org/abs/",
+    "http://export.arxiv.org/abs/",
+    "oai:arxiv.org:",
+    "arxiv:",
+)
+_DOI_PREFIXES = (
+    "https://doi.org/",
+    "http://doi.org/",
+    "https://dx.doi.org/",
+    "http://dx.doi.org/",
+    "doi:",
+)
+_GITHUB = re.compile(
+    r"https?://(?:www\.)?github\.com/(?P<owner>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))"
+    r"/(?P<repo>[A-Za-z0-9._-]+)",
+    re.IGNORECASE,
+)
+# github.com paths that are not repositories.
+_GITHUB_NON_OWNERS = {"about", "features", "orgs", "topics", "marketplace", "sponsors", "settings"}
+
+# LaTeX that shows up in arXiv titles and abstracts, rendered as text.
+_LATEX_ACCENTS = {
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    '"': "\u0308",
+    "~": "\u0303",
+    "c": "\u0327",
+    "v": "\u030c",
+    "=": "\u0304",
+    "u": "\u0306",
+    ".": "\u0307",
+}
+_ACCENT_CMD = re.compile(r"\\([`'^\"~=.]|[cvu](?=[{ ]))\s*\{?([A-Za-z])\}?")
+_STYLE_CMD = re.compile(
+    r"\\(?:emph|textit|textbf|textrm|texttt|textsc|mathrm|mathbf|mbox)\{([^{}]*)\}"
+)
+_WS = re.compile(r"\s+")
+
+
+def split_arxiv_id(raw: str) -> tuple[str, int | None]:
+    """Split ``2104.12255v1`` / ``http://arxiv.org/abs/cond-mat/0603029v2`` into id and version.
+
+    Raises ValueError when ``raw`` is not an arXiv identifier.
+    """
+    text = raw.strip()
+    lowered = text.lower()
+    for prefix in _ARXIV_PREFIXES:
+        if lowered.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    match = _ARXIV_ID.match(text)
+    if not match:
+        raise ValueError(f"not an arXiv identifier: {raw!r}")
+    version = match.group("version")
+    return match.group("id"), int(version) if version else None
+
+
+def normalize_doi(raw: str | None) -> str | None:
+    """Lower-case a DOI and strip resolver prefixes; None when ``raw`` is not a DOI."""
+    if not raw:
+        return None
+    text = raw.strip()
+    lowered = text.lower()
+    for prefix in _DOI_PREFIXES:
+        if lowered.startswith(prefix):
+            lowered = lowered[len(prefix) :]
+            break
+    return lowered if lowered.startswith("10.") and "/" in lowered else None
+
+
+def clean_text(raw: str | None) -> str | None:
+    """Unicode-normalize, render common LaTeX markup to text and collapse white space."""
+    if raw is None:
+        return None
+    text = _ACCENT_CMD.sub(lambda m: m.group(2) + _LATEX_ACCENTS[m.group(1)], raw)
+    previous = None
+    while previous != text:
+        previous = text
+        text = _STYLE_CMD.sub(r"\1", text)
+    text = unicodedata.normalize("NFC", text)
+    text = _WS.sub(" ", text).strip()
+    return text or None
+
+
+def fold(text: str) -> str:
+    """Accent-free, lower-case, alphanumeric words separated by single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[a-z0-9]+", stripped.casefold()))
+
+
+def title_match_key(title: str) -> str:
+    """The key two titles of the same work share (markup, case, accents removed)."""
+    return fold(clean_text(title.replace("$", "")) or "")[:255]
+
+
+def name_key(name: str) -> str:
+    """The folded form of a person's name used to find the same spelling again."""
+    return fold(name)[:255]
+
+
+def find_github_links(*texts: str | None) -> tuple[str, ...]:
+    """GitHub repository URLs mentioned in ``texts``, as ``https://github.com/owner/repo``."""
+    found: dict[str, None] = {}
+    for text in texts:
+        if not text:
+            continue
+        for match in _GITHUB.finditer(text):
+            owner, repo = match.group("owner"), match.group("repo")
+            repo = repo.rstrip(".")
+            if repo.endswith(".git"):
+                repo = repo[:-4]
+            if not repo or owner.lower() in _GITHUB_NON_OWNERS:
+                continue
+            found[f"https://github.com/{owner}/{repo}"] = None
+    return tuple(found)

@@ -1,0 +1,67 @@
+"""Typed records every harvester yields; the loader stores them. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorName:
+    """An author as printed on one record: the name, affiliations, and any per-source ids."""
+
+    name: str
+    affiliations: tuple[str, ...] = ()
+    ids: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkRecord:
+    """One work as one source reported it.
+
+    ``source_id`` is the source's own key (a versionless arXiv id, a Scholar publication id);
+    ``identifiers`` maps schemes (``arxiv``, ``doi``, ``acl``...) to normalized values and is what
+    the loader merges on; ``raw`` is the payload verbatim, kept for provenance.
+    """
+
+    source: str
+    source_id: str
+    title: str
+    raw: str
+    raw_format: str
+    abstract: str | None = None
+    authors: tuple[AuthorName, ...] = ()
+    identifiers: dict[str, str] = field(default_factory=dict)
+    version: int | None = None
+    published: date | None = None
+    updated: date | None = None
+    year: int | None = None
+    venue: str | None = None
+    journal_ref: str | None = None
+    comment: str | None = None
+    primary_category: str | None = None
+    categories: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    code_links: tuple[str, ...] = ()
+    citation_count: int | None = None
+    datestamp: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The record without its raw payload, as JSON-ready values (dates as ISO strings)."""
+        data = asdict(self)
+        del data["raw"]
+        for key in ("published", "updated"):
+            if data[key] is not None:
+                data[key] = data[key].isoformat()
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantinedInput:
+    """Input that could not become a record: kept verbatim, with why."""
+
+    source: str
+    reason: str
+    raw: str
+    source_id: str | None = None

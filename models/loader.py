@@ -1,0 +1,333 @@
+"""The write path: store source records, then upsert canonical works, authors, authorships.
+
+Merging is by identifier only (same arXiv id, same DOI...). Callers own the transaction:
+``load_batch`` flushes but never commits, so a batch and its checkpoint commit together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from harvesters.normalize import name_key, title_match_key
+from harvesters.records import AuthorName, QuarantinedInput, WorkRecord
+from models.authors import Author, AuthorIdentifier, AuthorNameVariant, Authorship
+from models.base import utcnow
+from models.dialect import insert_for
+from models.precedence import may_override
+from models.provenance import QuarantinedRecord, SourceRecord
+from models.works import Work, WorkIdentifier, WorkLink
+
+logger = logging.getLogger(__name__)
+
+_IN_CHUNK = 500
+
+
+@dataclass
+class LoadCounts:
+    """What a load did: records seen, and how many were new, changed, unchanged or quarantined."""
+
+    fetched: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+
+    def __iadd__(self, other: LoadCounts) -> LoadCounts:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        return self
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def content_hash(payload: str) -> str:
+    """SHA-256 of a raw payload, hex."""
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def load_batch(session: Session, records: Sequence[WorkRecord], run_id: int | None) -> LoadCounts:
+    """Store ``records`` and upsert what they say into the canonical tables.
+
+    A record whose payload is byte-identical to the stored one only has ``last_seen`` moved;
+    a changed payload replaces the stored one and re-applies it. Later duplicates in the batch
+    win. Flushes, does not commit.
+    """
+    counts = LoadCounts(fetched=len(records))
+    latest: dict[tuple[str, str], WorkRecord] = {}
+    for record in records:
+        latest[(record.source, record.source_id)] = record
+    existing = _existing_hashes(session, latest)
+    now = utcnow()
+
+    unchanged_ids: list[int] = []
+    to_write: list[tuple[WorkRecord, str, bool]] = []
+    for key, record in latest.items():
+        digest = content_hash(record.raw)
+        known = existing.get(key)
+        if known is not None and known[1] == digest:
+            unchanged_ids.append(known[0])
+        else:
+            to_write.append((record, digest, known is not None))
+
+    for start in range(0, len(unchanged_ids), _IN_CHUNK):
+        session.execute(
+            update(SourceRecord)
+            .where(SourceRecord.id.in_(unchanged_ids[start : start + _IN_CHUNK]))
+            .values(last_seen=now, last_run_id=run_id)
+        )
+    counts.unchanged = len(unchanged_ids)
+
+    authors = _AuthorResolver(session)
+    rows = []
+    for record, digest, existed in to_write:
+        work_id = _apply_to_work(session, record, authors, now)
+        rows.append(
+            {
+                "source": record.source,
+                "source_id": record.source_id,
+                "kind": "work",
+                "payload": record.raw,
+                "payload_format": record.raw_format,
+                "content_hash": digest,
+                "parsed": record.to_json(),
+                "work_id": work_id,
+                "first_seen": now,
+                "last_seen": now,
+                "changed_at": now,
+                "first_run_id": run_id,
+                "last_run_id": run_id,
+            }
+        )
+        if existed:
+            counts.updated += 1
+        else:
+            counts.inserted += 1
+    if rows:
+        stmt = insert_for(session, SourceRecord)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["source", "source_id"],
+            set_={
+                name: stmt.excluded[name]
+                for name in (
+                    "payload",
+                    "payload_format",
+                    "content_hash",
+                    "parsed",
+                    "work_id",
+                    "last_seen",
+                    "changed_at",
+                    "last_run_id",
+                )
+            },
+        )
+        session.execute(stmt, rows)
+    session.flush()
+    return counts
+
+
+def quarantine(session: Session, items: Iterable[QuarantinedInput], run_id: int | None) -> int:
+    """Keep unparseable input verbatim with its reason; the same input twice is stored once."""
+    rows = [
+        {
+            "source": item.source,
+            "source_id": item.source_id,
+            "reason": item.reason,
+            "payload": item.raw,
+            "content_hash": content_hash(item.raw),
+            "first_seen": utcnow(),
+            "last_run_id": run_id,
+        }
+        for item in items
+    ]
+    if not rows:
+        return 0
+    stmt = insert_for(session, QuarantinedRecord)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["source", "content_hash"],
+        set_={"last_run_id": stmt.excluded.last_run_id, "reason": stmt.excluded.reason},
+    )
+    session.execute(stmt, rows)
+    return len(rows)
+
+
+def _existing_hashes(
+    session: Session, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[int, str]]:
+    by_source: dict[str, list[str]] = {}
+    for source, source_id in keys:
+        by_source.setdefault(source, []).append(source_id)
+    found: dict[tuple[str, str], tuple[int, str]] = {}
+    for source, ids in by_source.items():
+        for start in range(0, len(ids), _IN_CHUNK):
+            rows = session.execute(
+                select(SourceRecord.id, SourceRecord.source_id, SourceRecord.content_hash).where(
+                    SourceRecord.source == source,
+                    SourceRecord.source_id.in_(ids[start : start + _IN_CHUNK]),
+                )
+            )
+            for row_id, source_id, digest in rows:
+                found[(source, source_id)] = (row_id, digest)
+    return found
+
+
+def _apply_to_work(
+    session: Session, record: WorkRecord, authors: _AuthorResolver, now: datetime
+) -> int:
+    """Find the work ``record`` describes by identifier (or create it) and update it."""
+    pairs = list(record.identifiers.items())
+    work_ids: list[int] = []
+    if pairs:
+        condition = or_(
+            *(and_(WorkIdentifier.scheme == s, WorkIdentifier.value == v) for s, v in pairs)
+        )
+        work_ids = sorted(set(session.scalars(select(WorkIdentifier.work_id).where(condition))))
+    if len(work_ids) > 1:
+        # Two works already claim identifiers of this record: the merge step decides, not us.
+        logger.warning(
+            "record %s:%s matches works %s; attached to %s",
+            record.source,
+            record.source_id,
+            work_ids,
+            work_ids[0],
+        )
+    if work_ids:
+        work = session.get_one(Work, work_ids[0])
+        take_fields = may_override(record.source, work.canonical_source)
+    else:
+        work = Work(title=record.title, match_key="", canonical_source=record.source)
+        session.add(work)
+        take_fields = True
+
+    if take_fields:
+        work.title = record.title
+        work.match_key = title_match_key(record.title)
+        work.abstract = record.abstract
+        work.year = record.year
+        work.published_on = record.published
+        work.updated_on = record.updated
+        work.venue = record.venue
+        work.journal_ref = record.journal_ref
+        work.comment = record.comment
+        work.primary_category = record.primary_category
+        work.categories = list(record.categories)
+        work.canonical_source = record.source
+        work.updated_at = now
+    session.flush()
+
+    if pairs:
+        stmt = insert_for(session, WorkIdentifier).on_conflict_do_nothing(
+            index_elements=["scheme", "value"]
+        )
+        session.execute(
+            stmt,
+            [
+                {"work_id": work.id, "scheme": s, "value": v, "source": record.source}
+                for s, v in pairs
+            ],
+        )
+    links = [("code", url) for url in record.code_links] + [("page", url) for url in record.urls]
+    if links:
+        stmt = insert_for(session, WorkLink).on_conflict_do_nothing(
+            index_elements=["work_id", "url"]
+        )
+        session.execute(
+            stmt,
+            [
+                {"work_id": work.id, "kind": kind, "url": url, "source": record.source}
+                for kind, url in links
+            ],
+        )
+    if take_fields:
+        session.execute(delete(Authorship).where(Authorship.work_id == work.id))
+        if record.authors:
+            session.execute(
+                insert_for(session, Authorship),
+                [
+                    {
+                        "work_id": work.id,
+                        "author_id": authors.resolve(author),
+                        "position": position,
+                        "raw_name": author.name[:255],
+                        "affiliations": list(author.affiliations),
+                        "source": record.source,
+                    }
+                    for position, author in enumerate(record.authors)
+                ],
+            )
+    return work.id
+
+
+class _AuthorResolver:
+    """Finds or creates the author an ``AuthorName`` denotes, caching within one batch.
+
+    Strong ids (``AuthorName.ids``) are tried first; sources without them fall back to the
+    provisional ``name`` identifier (the folded name). Homonyms sharing a folded name are
+    merged by this fallback until the author-merge step replaces it.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.cache: dict[tuple[str, str], int] = {}
+
+    def resolve(self, author: AuthorName) -> int:
+        keys = [(scheme, value) for scheme, value in author.ids.items() if value]
+        key = name_key(author.name)
+        if key:
+            keys.append(("name", key))
+        if not keys:
+            keys.append(("name", author.name.strip().lower() or "?"))
+        author_id = self._lookup(keys)
+        if author_id is None:
+            new = Author(display_name=author.name[:255], name_key=key)
+            self.session.add(new)
+            self.session.flush()
+            author_id = new.id
+        self._attach(author_id, keys, author.name)
+        return author_id
+
+    def _lookup(self, keys: list[tuple[str, str]]) -> int | None:
+        for k in keys:
+            if k in self.cache:
+                return self.cache[k]
+        condition = or_(
+            *(and_(AuthorIdentifier.scheme == s, AuthorIdentifier.value == v) for s, v in keys)
+        )
+        rows = dict(
+            ((s, v), a)
+            for s, v, a in self.session.execute(
+                select(
+                    AuthorIdentifier.scheme, AuthorIdentifier.value, AuthorIdentifier.author_id
+                ).where(condition)
+            )
+        )
+        for k in keys:  # strong ids first, in the order given
+            if k in rows:
+                return rows[k]
+        return None
+
+    def _attach(self, author_id: int, keys: list[tuple[str, str]], printed: str) -> None:
+        new_keys = [k for k in keys if k not in self.cache]
+        if new_keys:
+            stmt = insert_for(self.session, AuthorIdentifier).on_conflict_do_nothing(
+                index_elements=["scheme", "value"]
+            )
+            self.session.execute(
+                stmt, [{"author_id": author_id, "scheme": s, "value": v} for s, v in new_keys]
+            )
+            for k in new_keys:
+                self.cache[k] = author_id
+        variant_key = ("variant", f"{author_id}:{printed}")
+        if variant_key not in self.cache:
+            stmt = insert_for(self.session, AuthorNameVariant).on_conflict_do_nothing(
+                index_elements=["author_id", "name"]
+            )
+            self.session.execute(stmt, [{"author_id": author_id, "name": printed[:255]}])
+            self.cache[variant_key] = author_id

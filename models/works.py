@@ -1,0 +1,68 @@
+"""Canonical works, their identifiers and their links (code, PDF)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, JSONType, UTCDateTime, utcnow
+
+
+class Work(Base):
+    """One scholarly work, however many sources reported it.
+
+    Bibliographic fields come from the best source seen so far (``canonical_source``), per
+    ``models.precedence``.
+    """
+
+    __tablename__ = "work"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    abstract: Mapped[str | None] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    published_on: Mapped[date | None] = mapped_column(Date)
+    updated_on: Mapped[date | None] = mapped_column(Date)
+    venue: Mapped[str | None] = mapped_column(Text)
+    journal_ref: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
+    primary_category: Mapped[str | None] = mapped_column(String(64))
+    categories: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    match_key: Mapped[str] = mapped_column(String(255), index=True)
+    canonical_source: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    identifiers: Mapped[list[WorkIdentifier]] = relationship(
+        back_populates="work", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class WorkIdentifier(Base):
+    """An identifier of a work in one scheme: ``doi``, ``arxiv``, ``acl``, ``scholar_pub``..."""
+
+    __tablename__ = "work_identifier"
+    __table_args__ = (UniqueConstraint("scheme", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("work.id", ondelete="CASCADE"), index=True)
+    scheme: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(32))
+
+    work: Mapped[Work] = relationship(back_populates="identifiers")
+
+
+class WorkLink(Base):
+    """A URL attached to a work: ``code`` (a repository), ``pdf`` or ``abstract`` page."""
+
+    __tablename__ = "work_link"
+    __table_args__ = (UniqueConstraint("work_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("work.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(String(1024))
+    source: Mapped[str] = mapped_column(String(32))
