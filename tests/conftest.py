@@ -57,7 +57,9 @@ def pg_schema_engine() -> Iterator[tuple[Engine, str]]:
     problem = _pg_problem()
     if problem:
         if REQUIRE_PG:
-            pytest.fail(f"PostgreSQL required (SCHOLARFLOW_REQUIRE_PG=1) but unavailable: {problem}")
+            pytest.fail(
+                f"PostgreSQL required (SCHOLARFLOW_REQUIRE_PG=1) but unavailable: {problem}"
+            )
         pytest.skip(f"PostgreSQL unavailable: {problem}")
     schema = f"sf_test_{uuid.uuid4().hex[:12]}"
     admin = make_engine(PG_URL)

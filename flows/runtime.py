@@ -1,0 +1,91 @@
+"""Builds what flows and the CLI need: the database, harvesters, HTTP record/replay mode."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from flows.pipeline import AuthorQuery
+from harvesters.arxiv_api import ArxivApiClient, ArxivApiHarvester
+from harvesters.arxiv_oai import DEFAULT_BASE_URL, ArxivOaiHarvester
+from harvesters.http import PoliteHttpClient
+from models.engine import make_engine, session_factory
+from models.migrate import upgrade
+from models.queries import UnknownAuthorError, list_tracked_authors
+
+
+def open_database(url: str | None = None, *, migrate: bool = True) -> sessionmaker[Session]:
+    """A session factory for ``url`` (default: the configured URL), migrated to head."""
+    engine = make_engine(url)
+    if migrate:
+        upgrade(engine)
+    return session_factory(engine)
+
+
+@contextlib.contextmanager
+def http_mode(replay: str | Path | None = None, record: str | Path | None = None) -> Iterator[None]:
+    """Serve HTTP from recordings (``replay``), save live exchanges (``record``), or neither.
+
+    Raises ValueError when both are given.
+    """
+    if replay and record:
+        raise ValueError("--replay and --record exclude each other")
+    from harvesters.replay import recording, replaying
+
+    if replay:
+        with replaying(replay):
+            yield
+    elif record:
+        with recording(record):
+            yield
+    else:
+        yield
+
+
+def arxiv_api_harvester(*, replay: bool = False, page_size: int = 100) -> ArxivApiHarvester:
+    """The arXiv API harvester; with ``replay`` no politeness delay (nothing goes out)."""
+    return ArxivApiHarvester(
+        ArxivApiClient(
+            page_size=page_size,
+            delay_seconds=0.0 if replay else 3.0,
+            sleep=(lambda _s: None) if replay else None,
+        )
+    )
+
+
+def arxiv_oai_harvester(
+    *, replay: bool = False, base_url: str = DEFAULT_BASE_URL
+) -> ArxivOaiHarvester:
+    """The arXiv OAI-PMH harvester; with ``replay`` no politeness delay."""
+    if replay:
+        client = PoliteHttpClient(min_interval=0.0, sleep=lambda _s: None)
+    else:
+        client = PoliteHttpClient(min_interval=3.0)
+    return ArxivOaiHarvester(client, base_url=base_url)
+
+
+def tracked_author_queries(
+    sessions: sessionmaker[Session], names: list[str] | None = None
+) -> list[AuthorQuery]:
+    """arXiv queries of the active tracked authors, or of those named (case-insensitive).
+
+    Raises UnknownAuthorError for a name that is not tracked.
+    """
+    with sessions() as session:
+        tracked = list_tracked_authors(session, active_only=names is None)
+    by_name = {t.name.lower(): t for t in tracked}
+    if names:
+        missing = [n for n in names if n.lower() not in by_name]
+        if missing:
+            raise UnknownAuthorError(missing[0])
+        tracked = [by_name[n.lower()] for n in names]
+    return [
+        AuthorQuery(
+            name=t.name, query=t.arxiv_query or f'au:"{t.name}"', cursor_key=f"author:{t.id}"
+        )
+        for t in tracked
+        if t.arxiv_query or t.name
+    ]
