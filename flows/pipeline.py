@@ -7,6 +7,7 @@ error, everything committed so far stays, and the error is raised again.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from harvesters.arxiv_api import ArxivApiHarvester
 from harvesters.arxiv_oai import ArxivOaiHarvester
+from harvesters.normalize import could_be
 from harvesters.records import QuarantinedInput, WorkRecord
 from models.loader import LoadCounts, load_batch, quarantine
 from models.runs import clear_cursor, finish_run, get_cursor, record_counts, set_cursor, start_run
@@ -50,6 +52,7 @@ class AuthorQuery:
     query: str
     cursor_key: str
     max_results: int | None = None
+    tracked_id: int | None = None
 
 
 def _log(progress: Progress | None, message: str, *args: Any) -> None:
@@ -158,6 +161,7 @@ def harvest_arxiv_authors(
                 author.query, since=start, max_results=author.max_results, sort=sort
             )
             for batch in _batches(items, batch_size):
+                batch = [_attribute(item, author) for item in batch]
                 counts = _load(run.session, run.run.id, batch)
                 seen += len(batch)
                 for item in batch:
@@ -178,6 +182,22 @@ def harvest_arxiv_authors(
         run.fail(exc)
         raise
     return run.finish()
+
+
+def _attribute(
+    item: WorkRecord | QuarantinedInput, author: AuthorQuery
+) -> WorkRecord | QuarantinedInput:
+    """Mark the tracked author among a result's authors (their own query found it)."""
+    if author.tracked_id is None or not isinstance(item, WorkRecord):
+        return item
+    names = list(item.authors)
+    for index, name in enumerate(names):
+        if could_be(name.name, author.name):
+            names[index] = dataclasses.replace(
+                name, ids={**name.ids, "tracked": str(author.tracked_id)}
+            )
+            return dataclasses.replace(item, authors=tuple(names))
+    return item
 
 
 def harvest_arxiv_ids(

@@ -128,3 +128,15 @@ def find_github_links(*texts: str | None) -> tuple[str, ...]:
                 continue
             found[f"https://github.com/{owner}/{repo}"] = None
     return tuple(found)
+
+
+def could_be(printed: str, tracked: str) -> bool:
+    """Whether a printed name may denote the tracked person: same surname, same first initial.
+
+    Used only on results of that person's own query (arXiv has no author ids), so
+    ``A. Del Maestro`` on a result of ``au:del_maestro`` counts as ``Adrian Del Maestro``.
+    """
+    p, t = name_key(printed).split(), name_key(tracked).split()
+    if not p or not t:
+        return False
+    return p[-1] == t[-1] and p[0][0] == t[0][0]

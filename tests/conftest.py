@@ -52,8 +52,12 @@ def _pg_problem() -> str | None:
     return _PG_PROBLEM
 
 
+_PG_TESTS_RUN = 0
+
+
 def pg_schema_engine() -> Iterator[tuple[Engine, str]]:
     """An engine whose connections use a fresh, empty PostgreSQL schema (dropped afterwards)."""
+    global _PG_TESTS_RUN
     problem = _pg_problem()
     if problem:
         if REQUIRE_PG:
@@ -61,6 +65,7 @@ def pg_schema_engine() -> Iterator[tuple[Engine, str]]:
                 f"PostgreSQL required (SCHOLARFLOW_REQUIRE_PG=1) but unavailable: {problem}"
             )
         pytest.skip(f"PostgreSQL unavailable: {problem}")
+    _PG_TESTS_RUN += 1
     schema = f"sf_test_{uuid.uuid4().hex[:12]}"
     admin = make_engine(PG_URL)
     with admin.begin() as conn:
@@ -112,3 +117,12 @@ def replay_dir(tmp_path: Path) -> callable:  # type: ignore[valid-type]
         return target
 
     return build
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    terminalreporter.write_line(f"postgresql tests run: {_PG_TESTS_RUN}")
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:  # type: ignore[no-untyped-def]
+    if REQUIRE_PG and _PG_TESTS_RUN == 0 and session.testscollected:
+        session.exitstatus = 1

@@ -1,0 +1,258 @@
+"""What each CLI command does. Imported only once a command runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from flows import report
+from flows.pipeline import (
+    HarvestSummary,
+    harvest_arxiv_authors,
+    harvest_arxiv_ids,
+    harvest_arxiv_window,
+)
+from flows.runtime import (
+    arxiv_api_harvester,
+    arxiv_oai_harvester,
+    http_mode,
+    open_database,
+    tracked_author_queries,
+)
+from harvesters.errors import HarvestError
+from harvesters.replay import ReplayError
+from models.queries import UnknownAuthorError
+
+SOURCES = ("arxiv",)
+PLANNED = ("scholar", "github", "acl")
+
+
+class UserError(Exception):
+    """A mistake in what was asked (unknown source, author, bad option); exit code 2."""
+
+
+def progress(message: str) -> None:
+    print(f"... {message}", file=sys.stderr, flush=True)
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    handler = {
+        "db": cmd_db,
+        "authors": cmd_authors,
+        "harvest": cmd_harvest,
+        "works": cmd_works,
+        "show": cmd_show,
+        "serve": cmd_serve,
+        "demo": cmd_demo,
+    }[args.command]
+    try:
+        return handler(args)
+    except UnknownAuthorError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _db(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    return open_database(args.database_url)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from sqlalchemy import inspect
+
+    sessions = _db(args)
+    engine = sessions.kw["bind"]
+    tables = sorted(inspect(engine).get_table_names())
+    print(
+        f"schema at head on {engine.url.render_as_string(hide_password=True)}: {len(tables)} tables"
+    )
+    return 0
+
+
+def cmd_authors(args: argparse.Namespace) -> int:
+    from models.queries import add_tracked_author, list_tracked_authors
+
+    sessions = _db(args)
+    with sessions() as session:
+        if args.authors_command == "add":
+            try:
+                tracked = add_tracked_author(
+                    session,
+                    args.name,
+                    arxiv_query=args.arxiv_query,
+                    scholar_id=args.scholar_id,
+                    github_login=args.github_login,
+                    acl_person_id=args.acl_person_id,
+                    orcid=args.orcid,
+                )
+            except ValueError as exc:
+                raise UserError(str(exc)) from exc
+            session.commit()
+            print(f"tracking {tracked.name} (arXiv query: {tracked.arxiv_query})")
+            return 0
+        rows = [_tracked_dict(t) for t in list_tracked_authors(session)]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    elif not rows:
+        print("no tracked authors; add one with: scholarflow authors add NAME")
+    else:
+        for row in rows:
+            handles = ", ".join(
+                f"{k}={v}" for k, v in row.items() if v and k not in ("name", "id", "active")
+            )
+            print(f"{row['name']}: {handles}")
+    return 0
+
+
+def _tracked_dict(t: Any) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "name": t.name,
+        "arxiv_query": t.arxiv_query,
+        "scholar_id": t.scholar_id,
+        "github_login": t.github_login,
+        "acl_person_id": t.acl_person_id,
+        "orcid": t.orcid,
+        "active": t.active,
+    }
+
+
+def cmd_harvest(args: argparse.Namespace) -> int:
+    sources = args.sources or list(SOURCES)
+    for source in sources:
+        if source in PLANNED:
+            raise UserError(
+                f"source {source!r} is planned but not available yet; "
+                f"available: {', '.join(SOURCES)}"
+            )
+        if source not in SOURCES:
+            raise UserError(f"unknown source {source!r}; available: {', '.join(SOURCES)}")
+    if args.prefect:
+        return _harvest_with_prefect(args)
+    sessions = _db(args)
+    replay = bool(args.replay)
+    summaries: list[HarvestSummary] = []
+    failures: list[str] = []
+    wants_authors = args.authors or not (args.ids or args.sets)
+    try:
+        with http_mode(args.replay, args.record):
+            if wants_authors:
+                queries = tracked_author_queries(sessions, args.authors)
+                if not queries:
+                    progress("no tracked authors; add one with `scholarflow authors add NAME`")
+                else:
+                    since = (
+                        datetime(args.since.year, args.since.month, args.since.day, tzinfo=UTC)
+                        if args.since
+                        else None
+                    )
+                    _attempt(
+                        summaries,
+                        failures,
+                        lambda: harvest_arxiv_authors(
+                            sessions,
+                            arxiv_api_harvester(replay=replay),
+                            queries,
+                            since=since,
+                            progress=progress,
+                        ),
+                    )
+            if args.ids:
+                _attempt(
+                    summaries,
+                    failures,
+                    lambda: harvest_arxiv_ids(
+                        sessions, arxiv_api_harvester(replay=replay), args.ids, progress=progress
+                    ),
+                )
+            for set_spec in args.sets or []:
+                _attempt(
+                    summaries,
+                    failures,
+                    lambda s=set_spec: harvest_arxiv_window(
+                        sessions,
+                        arxiv_oai_harvester(replay=replay),
+                        set_spec=s,
+                        since=args.since,
+                        until=args.until,
+                        metadata_prefix=args.metadata_prefix,
+                        max_pages=args.max_pages,
+                        progress=progress,
+                    ),
+                )
+    except ReplayError as exc:
+        raise UserError(str(exc)) from exc
+    for summary in summaries:
+        print(report.run_line(summary))
+    for failure in failures:
+        print(f"failed: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _attempt(summaries: list[HarvestSummary], failures: list[str], job: Any) -> None:
+    """Run one harvest; a source error is reported and the next harvest still runs."""
+    try:
+        summaries.append(job())
+    except (HarvestError, ReplayError) as exc:
+        failures.append(str(exc))
+
+
+def _harvest_with_prefect(args: argparse.Namespace) -> int:
+    from flows.prefect_flows import harvest_arxiv
+
+    result = harvest_arxiv(
+        authors=args.authors,
+        ids=args.ids,
+        sets=args.sets,
+        since=args.since,
+        until=args.until,
+        metadata_prefix=args.metadata_prefix,
+        replay=args.replay,
+        record=args.record,
+        database_url=args.database_url,
+    )
+    print(json.dumps(result, indent=2, default=str))
+    return 0 if result.get("status") == "succeeded" else 1
+
+
+def cmd_works(args: argparse.Namespace) -> int:
+    from models.queries import list_works
+
+    with _db(args)() as session:
+        works = list_works(session, author=args.author)
+    if args.json:
+        print(json.dumps([w.as_dict() for w in works], indent=2, ensure_ascii=False))
+    else:
+        print(report.works_text(works))
+        print(f"{len(works)} work(s)")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from models.queries import author_summary
+
+    with _db(args)() as session:
+        summary = author_summary(session, args.author)
+    if args.json:
+        print(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(report.author_text(summary))
+        print(report.works_text(summary.works))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from flows.deployments import serve
+
+    progress("serving deployments nightly, backfill and harvest-arxiv (Ctrl-C stops)")
+    serve(cron=args.cron, timezone=args.timezone)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from flows.demo import run_demo
+
+    return run_demo(args.database_url, progress=None if args.quiet else progress)

@@ -1,0 +1,135 @@
+"""The scholarflow CLI as a user runs it (subprocesses; SQLite file; recorded responses)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ARXIV_RECORDINGS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(tmp_path: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SCHOLARFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_help_is_fast_and_lists_the_commands(tmp_path: Path) -> None:
+    started = time.perf_counter()
+    result = run(tmp_path, "--help")
+    elapsed = time.perf_counter() - started
+    for command in ("db", "authors", "harvest", "works", "show", "serve", "demo"):
+        assert command in result.stdout
+    # Prefect is not imported for --help; the budget in the issue is "well under 2 s".
+    assert elapsed < 2.0, f"--help took {elapsed:.2f}s"
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, flows.cli; flows.cli.build_parser(); "
+            "print('prefect' in sys.modules, 'sqlalchemy' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert probe.stdout.split() == ["False", "False"]
+
+
+def test_demo_stores_and_prints_the_works_offline(tmp_path: Path) -> None:
+    result = run(tmp_path, "demo")
+    assert "== works stored (23)" in result.stdout
+    assert "Heat-bath random walks with Markov bases" in result.stdout
+    assert "Adrian Del Maestro\n  works: 10 (2004-2014)" in result.stdout
+    assert "migrating the database" in result.stderr  # progress is shown
+    again = run(tmp_path, "demo")
+    assert "inserted 0, updated 0" in again.stdout
+    assert "== works stored (23)" in again.stdout
+
+
+def test_track_harvest_and_query_an_author(tmp_path: Path) -> None:
+    run(
+        tmp_path,
+        "authors",
+        "add",
+        "Adrian Del Maestro",
+        "--arxiv-query",
+        "au:del_maestro AND ti:checkerboard",
+    )
+    listing = json.loads(run(tmp_path, "authors", "list", "--json").stdout)
+    assert listing[0]["arxiv_query"] == "au:del_maestro AND ti:checkerboard"
+    # The tracked-author harvest sorts by update date; the recording was made with relevance,
+    # so it is replayed through --id and a window here, and through the author query in the
+    # pipeline tests.
+    out = run(
+        tmp_path,
+        "harvest",
+        "arxiv",
+        "--id",
+        "1605.08386",
+        "--replay",
+        str(ARXIV_RECORDINGS),
+        "--set",
+        "physics:hep-th",
+        "--since",
+        "2017-12-14",
+    )
+    assert "arxiv/ids: succeeded - fetched 1, inserted 1" in out.stdout
+    assert "arxiv/window: succeeded - fetched 3, inserted 3" in out.stdout
+    works = json.loads(run(tmp_path, "works", "--json").stdout)
+    assert {w["identifiers"]["arxiv"] for w in works} == {
+        "1605.08386",
+        "1412.8323",
+        "1507.07790",
+        "1607.01710",
+    }
+    heat = next(w for w in works if w["identifiers"]["arxiv"] == "1605.08386")
+    assert heat["sources"] == ["arxiv-api"]
+    assert heat["authors"] == ["Caprice Stanley", "Tobias Windisch"]
+    shown = json.loads(run(tmp_path, "show", "Tobias Windisch", "--json").stdout)
+    assert [w["title"] for w in shown["works"]] == ["Heat-bath random walks with Markov bases"]
+    assert shown["coauthors"] == [{"name": "Caprice Stanley", "works": 1}]
+    assert shown["categories"] == [
+        {"category": "math.CO", "works": 1},
+        {"category": "math.ST", "works": 1},
+    ]
+
+
+def test_missing_recording_is_a_clear_error(tmp_path: Path) -> None:
+    result = run(
+        tmp_path, "harvest", "--id", "9999.99999", "--replay", str(ARXIV_RECORDINGS), check=False
+    )
+    assert result.returncode == 1
+    assert "no recording" in result.stderr.lower()
+    assert "9999.99999" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_input_gives_usage_errors(tmp_path: Path) -> None:
+    assert run(tmp_path, "harvest", "--since", "yesterday", check=False).returncode == 2
+    unknown = run(tmp_path, "show", "Nobody Atall", check=False)
+    assert unknown.returncode == 2 and "no author named 'Nobody Atall'" in unknown.stderr
+    planned = run(tmp_path, "harvest", "scholar", check=False)
+    assert planned.returncode == 2 and "not available yet" in planned.stderr
+
+
+@pytest.mark.parametrize("command", [["works"], ["authors", "list"]])
+def test_read_commands_on_an_empty_database(tmp_path: Path, command: list[str]) -> None:
+    result = run(tmp_path, *command)
+    assert "no tracked authors" in result.stdout or "(no works)" in result.stdout
