@@ -23,7 +23,13 @@ from lxml import etree
 
 from harvesters.errors import SourceHTTPError, SourceResponseError, SourceUnavailableError
 from harvesters.normalize import clean_text, find_github_links, normalize_doi, split_arxiv_id
-from harvesters.politeness import RETRY_STATUSES, RetryPolicy, Throttle, parse_retry_after
+from harvesters.politeness import (
+    RetryPolicy,
+    Throttle,
+    TryAgain,
+    raise_for_retry_status,
+    with_retries,
+)
 from harvesters.records import AuthorName, QuarantinedInput, WorkRecord
 
 logger = logging.getLogger(__name__)
@@ -67,52 +73,44 @@ class ArxivApiClient(arxiv.Client):
         SourceUnavailableError (no connection, after retries) or SourceResponseError
         (an arXiv error feed, a malformed feed, or empty pages on every attempt).
         """
-        attempts = self.retry.max_attempts
-        for attempt in range(1, attempts + 1):
-            self._throttle.wait()
-            self.requests_made += 1
-            logger.info("arXiv API request (attempt %d): %s", attempt, url)
-            try:
-                response = self._session.get(
-                    url, headers={"user-agent": USER_AGENT}, timeout=self.timeout
-                )
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                if attempt == attempts:
-                    raise SourceUnavailableError(url, attempt, exc) from exc
-                self._backoff(attempt, None, f"connection error: {exc}")
-                continue
-            status = response.status_code
-            if status in RETRY_STATUSES:
-                if attempt == attempts:
-                    raise SourceHTTPError(url, status, attempt)
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
-                if retry_after is not None and retry_after > self.retry.max_wait:
-                    raise SourceHTTPError(
-                        url, status, attempt, f"Retry-After {retry_after:.0f}s exceeds max_wait"
-                    )
-                self._backoff(attempt, retry_after, f"HTTP {status}")
-                continue
-            if status != 200:
-                raise SourceHTTPError(url, status, attempt, _error_feed_message(response.content))
-            feed = _feed.parse(response.content)
-            if feed.malformed:
-                raise SourceResponseError(url, f"malformed Atom feed: {feed.error}")
-            message = _error_feed_message(response.content)
-            if message:
-                raise SourceResponseError(url, f"arXiv API error: {message}")
-            if not feed.results and not first_page:
-                if attempt == attempts:
-                    raise SourceResponseError(url, f"empty page on all {attempt} attempts")
-                self._backoff(attempt, None, "unexpectedly empty page")
-                continue
-            self.raw_entries.update(_raw_entries(response.content))
-            return feed
-        raise AssertionError("unreachable")  # pragma: no cover
+        return with_retries(
+            lambda attempt: self._fetch_page(url, first_page, attempt),
+            policy=self.retry,
+            throttle=self._throttle,
+            sleep=self._sleep,
+            label="arXiv API",
+        )
 
-    def _backoff(self, attempt: int, retry_after: float | None, why: str) -> None:
-        wait = self.retry.wait_before(attempt, retry_after)
-        logger.warning("arXiv API: %s; retrying in %.1fs", why, wait)
-        self._sleep(wait)
+    def _fetch_page(self, url: str, first_page: bool, attempt: int) -> Any:
+        self.requests_made += 1
+        logger.info("arXiv API request (attempt %d): %s", attempt, url)
+        try:
+            response = self._session.get(
+                url, headers={"user-agent": USER_AGENT}, timeout=self.timeout
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise TryAgain(
+                f"connection error: {exc}", SourceUnavailableError(url, attempt, exc)
+            ) from exc
+        status = response.status_code
+        raise_for_retry_status(
+            url, status, response.headers.get("retry-after"), attempt, self.retry
+        )
+        if status != 200:
+            raise SourceHTTPError(url, status, attempt, _error_feed_message(response.content))
+        feed = _feed.parse(response.content)
+        if feed.malformed:
+            raise SourceResponseError(url, f"malformed Atom feed: {feed.error}")
+        message = _error_feed_message(response.content)
+        if message:
+            raise SourceResponseError(url, f"arXiv API error: {message}")
+        if not feed.results and not first_page:
+            raise TryAgain(
+                "unexpectedly empty page",
+                SourceResponseError(url, f"empty page on all {attempt} attempts"),
+            )
+        self.raw_entries.update(_raw_entries(response.content))
+        return feed
 
 
 def _default_sleep(seconds: float) -> None:

@@ -225,7 +225,9 @@ def _from_oai_dc(element: Any, raw: str, datestamp: str | None) -> WorkRecord:
         (d[len("Comment:") :].strip() for d in descriptions if d.startswith("Comment:")), None
     )
     abstract = clean_text(next((d for d in descriptions if not d.startswith("Comment:")), None))
-    dates = sorted(_date(d.text.strip()) for d in element.iterfind(f"{_DC}date") if d.text)
+    dates = sorted(
+        day for d in element.iterfind(f"{_DC}date") if (day := _date(d.text)) is not None
+    )
     ids = {"arxiv": arxiv_id}
     for value in identifiers:
         doi = normalize_doi(value[4:] if value.lower().startswith("doi:") else value)

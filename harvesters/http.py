@@ -10,7 +10,13 @@ from typing import Any
 import httpx
 
 from harvesters.errors import SourceHTTPError, SourceUnavailableError
-from harvesters.politeness import RETRY_STATUSES, RetryPolicy, Throttle, parse_retry_after
+from harvesters.politeness import (
+    RetryPolicy,
+    Throttle,
+    TryAgain,
+    raise_for_retry_status,
+    with_retries,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,41 +56,32 @@ class PoliteHttpClient:
         when a Retry-After exceeds ``retry.max_wait``) and SourceUnavailableError when the
         source cannot be reached after retries.
         """
-        attempts = self.retry.max_attempts
         shown = str(httpx.URL(url, params=params))
-        for attempt in range(1, attempts + 1):
-            self._throttle.wait()
-            self.requests_made += 1
-            logger.info("GET %s (attempt %d)", shown, attempt)
-            try:
-                response = self._client.get(url, params=params)
-            except httpx.TransportError as exc:
-                if attempt == attempts:
-                    raise SourceUnavailableError(shown, attempt, exc) from exc
-                self._backoff(attempt, None, f"{type(exc).__name__}: {exc}")
-                continue
-            if response.status_code in RETRY_STATUSES:
-                if attempt == attempts:
-                    raise SourceHTTPError(shown, response.status_code, attempt)
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
-                if retry_after is not None and retry_after > self.retry.max_wait:
-                    raise SourceHTTPError(
-                        shown,
-                        response.status_code,
-                        attempt,
-                        f"Retry-After {retry_after:.0f}s exceeds max_wait {self.retry.max_wait}s",
-                    )
-                self._backoff(attempt, retry_after, f"HTTP {response.status_code}")
-                continue
-            if response.is_error:
-                raise SourceHTTPError(shown, response.status_code, attempt, response.text[:200])
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover
+        return with_retries(
+            lambda attempt: self._attempt(url, params, shown, attempt),
+            policy=self.retry,
+            throttle=self._throttle,
+            sleep=self._sleep,
+            label=shown,
+        )
 
-    def _backoff(self, attempt: int, retry_after: float | None, why: str) -> None:
-        wait = self.retry.wait_before(attempt, retry_after)
-        logger.warning("%s; retrying in %.1fs", why, wait)
-        self._sleep(wait)
+    def _attempt(
+        self, url: str, params: Mapping[str, Any] | None, shown: str, attempt: int
+    ) -> httpx.Response:
+        self.requests_made += 1
+        logger.info("GET %s (attempt %d)", shown, attempt)
+        try:
+            response = self._client.get(url, params=params)
+        except httpx.TransportError as exc:
+            raise TryAgain(
+                f"{type(exc).__name__}: {exc}", SourceUnavailableError(shown, attempt, exc)
+            ) from exc
+        raise_for_retry_status(
+            shown, response.status_code, response.headers.get("retry-after"), attempt, self.retry
+        )
+        if response.is_error:
+            raise SourceHTTPError(shown, response.status_code, attempt, response.text[:200])
+        return response
 
     def close(self) -> None:
         self._client.close()

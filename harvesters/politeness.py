@@ -9,8 +9,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
+
+from harvesters.errors import SourceHTTPError
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -67,3 +72,58 @@ class Throttle:
                 logger.debug("politeness delay %.2fs", remaining)
                 self.sleep(remaining)
         self._last = self.clock()
+
+
+class TryAgain(Exception):
+    """Raised by one attempt to ask ``with_retries`` for another; ``give_up`` is raised when
+    no attempt is left."""
+
+    def __init__(self, why: str, give_up: Exception, retry_after: float | None = None) -> None:
+        super().__init__(why)
+        self.why = why
+        self.give_up = give_up
+        self.retry_after = retry_after
+
+
+def with_retries(
+    attempt: Callable[[int], T],
+    *,
+    policy: RetryPolicy,
+    throttle: Throttle,
+    sleep: Callable[[float], None],
+    label: str,
+) -> T:
+    """Call ``attempt(n)`` for n = 1, 2, ... after the politeness delay, until it returns.
+
+    Between attempts that raise TryAgain, waits per ``policy``; after the last attempt raises
+    that TryAgain's ``give_up`` error. Other exceptions propagate at once.
+    """
+    for n in range(1, policy.max_attempts + 1):
+        throttle.wait()
+        try:
+            return attempt(n)
+        except TryAgain as again:
+            if n == policy.max_attempts:
+                raise again.give_up from again
+            wait = policy.wait_before(n, again.retry_after)
+            logger.warning("%s: %s; retrying in %.1fs", label, again.why, wait)
+            sleep(wait)
+    raise AssertionError("max_attempts must be at least 1")
+
+
+def raise_for_retry_status(
+    url: str, status: int, retry_after_header: str | None, attempt: int, policy: RetryPolicy
+) -> None:
+    """For a 429 or 5xx: TryAgain (honouring Retry-After), or SourceHTTPError at once when the
+    server asks to wait longer than ``policy.max_wait``. Other statuses: nothing."""
+    if status not in RETRY_STATUSES:
+        return
+    retry_after = parse_retry_after(retry_after_header)
+    if retry_after is not None and retry_after > policy.max_wait:
+        raise SourceHTTPError(
+            url,
+            status,
+            attempt,
+            f"Retry-After {retry_after:.0f}s exceeds max_wait {policy.max_wait:.0f}s",
+        )
+    raise TryAgain(f"HTTP {status}", SourceHTTPError(url, status, attempt), retry_after)
