@@ -219,6 +219,11 @@ def harvest_arxiv_ids(
     return run.finish()
 
 
+def set_key(metadata_prefix: str, set_spec: str | None) -> str:
+    """The cursor key under which a set's last harvested datestamp is stored."""
+    return f"oai:{metadata_prefix}:{set_spec or '*'}"
+
+
 def window_key(
     metadata_prefix: str, set_spec: str | None, since: date | None, until: date | None
 ) -> str:
@@ -240,13 +245,19 @@ def harvest_arxiv_window(
     """Harvest an OAI-PMH window page by page, each page committed with its resumption token.
 
     A window whose token was stored by an earlier, unfinished run resumes from that token.
-    ``since`` defaults to the last datestamp harvested for the set. ``max_pages`` stops early
+    ``since`` defaults to the last datestamp harvested for the set, else yesterday (never the
+    whole archive by accident). ``max_pages`` stops early
     (the token stays stored, so the next run continues). Raises what the harvester raises,
     after marking the run failed.
     """
     if since is None:
-        last = get_cursor_value(sessions, "arxiv", f"oai:{metadata_prefix}:{set_spec or '*'}")
-        since = date.fromisoformat(last["last_datestamp"]) if last else None
+        last = get_cursor_value(sessions, "arxiv", set_key(metadata_prefix, set_spec))
+        since = (
+            date.fromisoformat(last["last_datestamp"])
+            if last and last.get("last_datestamp")
+            else default_window()[0]
+        )
+        _log(progress, "OAI-PMH %s: from %s", set_spec or "*", since.isoformat())
     key = window_key(metadata_prefix, set_spec, since, until)
     params = {
         "set": set_spec,

@@ -234,3 +234,34 @@ def test_backfill_killed_mid_window_resumes_after_the_last_committed_page(
     assert resumed.counts["inserted"] == 1
     with sessions() as s:
         assert count(s, SourceRecord) == 3
+
+
+def test_a_window_without_since_starts_at_the_stored_datestamp_else_yesterday(
+    sessions, tmp_path
+) -> None:
+    from flows.pipeline import default_window
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with replaying(empty), pytest.raises(NoRecordingError) as info:
+        harvest_arxiv_window(
+            sessions, arxiv_oai_harvester(replay=True), set_spec="cs", since=None, until=None
+        )
+    assert f"from={default_window()[0].isoformat()}" in info.value.url
+    with replaying(ARXIV_RECORDINGS):
+        harvest_arxiv_window(
+            sessions,
+            arxiv_oai_harvester(replay=True),
+            set_spec="physics:hep-th",
+            since=date(2017, 12, 14),
+            until=None,
+        )
+    with replaying(empty), pytest.raises(NoRecordingError) as info:
+        harvest_arxiv_window(
+            sessions,
+            arxiv_oai_harvester(replay=True),
+            set_spec="physics:hep-th",
+            since=None,
+            until=None,
+        )
+    assert "from=2017-12-14" in info.value.url

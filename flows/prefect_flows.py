@@ -1,0 +1,470 @@
+"""Prefect 3 flows: thin wrappers that schedule, retry and report the plain pipeline functions.
+
+Business rules live in :mod:`flows.pipeline`; this module only decides what to run, wraps each
+harvest in a task with retries for transient errors, keeps one failing part from stopping the
+others, and publishes a summary artifact per flow run.
+
+Importing this module imports Prefect (about 5 s); the CLI imports it only when a command
+needs it.
+
+Tasks run one after another on purpose: HTTP replay/record patching is process-global (two
+replaying contexts at once raise ``ReplayError``) and the sources ask for one request at a
+time anyway.
+"""
+
+import contextlib
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from prefect import Task, flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import TaskRun
+from prefect.states import State, get_state_exception
+from pydantic import Field
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from flows.pipeline import (
+    harvest_arxiv_authors,
+    harvest_arxiv_ids,
+    harvest_arxiv_window,
+)
+from flows.runtime import (
+    arxiv_api_harvester,
+    arxiv_oai_harvester,
+    http_mode,
+    open_database,
+    tracked_author_queries,
+)
+from harvesters.errors import is_transient
+from models.settings import database_url as configured_database_url
+from models.settings import normalize_url
+
+MetadataPrefix = Literal["arXiv", "oai_dc"]
+# Pydantic renders a one-value Literal as JSON-schema "const"; the explicit "enum" makes the
+# Prefect UI show a select (which gains entries as sources are added to the Literal).
+BackfillSource = Annotated[Literal["arxiv"], Field(json_schema_extra={"enum": ["arxiv"]})]
+Summary = dict[str, Any]
+
+HARVEST_ARXIV_ARTIFACT_KEY = "harvest-arxiv-summary"
+NIGHTLY_ARTIFACT_KEY = "nightly-summary"
+
+# Task retries are the outer layer: the HTTP client already retried a few times within
+# seconds; these wait minutes, for rate limits and outages to pass.
+TASK_RETRIES = 2
+TASK_RETRY_DELAYS: list[float] = [30, 120]
+
+COUNT_NAMES = ("fetched", "inserted", "updated", "unchanged", "quarantined")
+
+
+class HarvestFailedError(RuntimeError):
+    """Every part of a harvest flow failed. ``result`` holds the flow's summary dict."""
+
+    def __init__(self, message: str, result: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def safe_url(url: str | None) -> str:
+    """``url`` (default: the configured database URL) with any password masked, for display."""
+    url = normalize_url(url) if url else configured_database_url()
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        # Not a URL SQLAlchemy understands; show nothing that might hold a secret.
+        return "<unparsable database URL>"
+
+
+def describe_error(exc: BaseException) -> str:
+    """The form a harvest run row stores errors in: ``Type: message``."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _state_exception(state: State[Any]) -> BaseException | None:
+    # The task engine hands the raised exception over as the Failed state's data; results
+    # read back from storage go through Prefect's own resolution.
+    if isinstance(state.data, BaseException):
+        return state.data
+    try:
+        exc = get_state_exception(state)
+    except Exception:
+        return None
+    return exc if isinstance(exc, BaseException) else None
+
+
+def retry_if_transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
+    """Prefect ``retry_condition_fn``: retry only errors where trying later may help.
+
+    Rate limits, 5xx answers and unreachable sources are transient
+    (:func:`harvesters.errors.is_transient`); a 400, an error feed or a parse error is not,
+    and retrying it would only repeat the failure.
+    """
+    exc = _state_exception(state)
+    return exc is not None and is_transient(exc)
+
+
+@contextlib.contextmanager
+def _database(database_url: str | None) -> Iterator[sessionmaker[Session]]:
+    sessions = open_database(database_url)
+    try:
+        yield sessions
+    finally:
+        engine = sessions.kw.get("bind")
+        if engine is not None:
+            engine.dispose()
+
+
+def _midnight_utc(day: date | None) -> datetime | None:
+    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _md_cell(value: Any, limit: int = 300) -> str:
+    text = "" if value is None else str(value)
+    text = " ".join(text.split()).replace("|", "\\|")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def summary_markdown(title: str, status: str, database: str, runs: list[Summary]) -> str:
+    """A markdown table of harvest runs (one row each) for a Prefect artifact."""
+    header = ("part", "run id", "mode", "status", *COUNT_NAMES, "error")
+    lines = [
+        f"# {title}: {status}",
+        "",
+        f"Database: `{database}`",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for run in runs:
+        counts = run.get("counts") or {}
+        cells = [
+            run.get("part"),
+            run.get("run_id") if run.get("run_id") is not None else "-",
+            run.get("mode"),
+            run.get("status"),
+            *(counts.get(name, 0) for name in COUNT_NAMES),
+            run.get("error") or "",
+        ]
+        lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+    if not runs:
+        lines.append("| (nothing to harvest) |" + " |" * (len(header) - 1))
+    return "\n".join(lines) + "\n"
+
+
+def _overall_status(runs: list[Summary]) -> str:
+    failed = sum(1 for r in runs if r.get("status") != "succeeded")
+    if failed == 0:
+        return "succeeded"
+    return "failed" if failed == len(runs) else "partial"
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+@task(
+    name="harvest-arxiv-authors",
+    retries=TASK_RETRIES,
+    retry_delay_seconds=TASK_RETRY_DELAYS,
+    retry_condition_fn=retry_if_transient,
+    cache_policy=NO_CACHE,
+)
+def harvest_arxiv_authors_task(
+    authors: list[str] | None = None,
+    since: date | None = None,
+    replay: str | None = None,
+    record: str | None = None,
+    database_url: str | None = None,
+) -> Summary | None:
+    """Harvest tracked authors through the arXiv API; None when no author is tracked.
+
+    ``authors`` None means every active tracked author; ``since`` None means each author's
+    stored cursor. Raises UnknownAuthorError for a name that is not tracked, and what the
+    harvester raises.
+    """
+    logger = get_run_logger()
+    with _database(database_url) as sessions:
+        queries = tracked_author_queries(sessions, authors)
+        if not queries:
+            logger.info("arXiv: no tracked authors; nothing to harvest")
+            return None
+        with http_mode(replay, record):
+            summary = harvest_arxiv_authors(
+                sessions,
+                arxiv_api_harvester(replay=bool(replay)),
+                queries,
+                since=_midnight_utc(since),
+                progress=logger.info,
+            )
+    return summary.as_dict()
+
+
+@task(
+    name="harvest-arxiv-ids",
+    retries=TASK_RETRIES,
+    retry_delay_seconds=TASK_RETRY_DELAYS,
+    retry_condition_fn=retry_if_transient,
+    cache_policy=NO_CACHE,
+)
+def harvest_arxiv_ids_task(
+    ids: list[str],
+    replay: str | None = None,
+    record: str | None = None,
+    database_url: str | None = None,
+) -> Summary:
+    """Harvest the given arXiv ids through the API. Raises what the harvester raises."""
+    logger = get_run_logger()
+    with _database(database_url) as sessions, http_mode(replay, record):
+        summary = harvest_arxiv_ids(
+            sessions, arxiv_api_harvester(replay=bool(replay)), ids, progress=logger.info
+        )
+    return summary.as_dict()
+
+
+@task(
+    name="harvest-arxiv-window",
+    task_run_name="harvest-arxiv-window-{set_spec}",
+    retries=TASK_RETRIES,
+    retry_delay_seconds=TASK_RETRY_DELAYS,
+    retry_condition_fn=retry_if_transient,
+    cache_policy=NO_CACHE,
+)
+def harvest_arxiv_window_task(
+    set_spec: str,
+    since: date | None = None,
+    until: date | None = None,
+    metadata_prefix: MetadataPrefix = "arXiv",
+    replay: str | None = None,
+    record: str | None = None,
+    database_url: str | None = None,
+) -> Summary:
+    """Harvest one OAI-PMH set for a date window. Raises what the harvester raises.
+
+    ``since`` None continues from the set's stored last datestamp, else yesterday (see
+    :func:`flows.pipeline.harvest_arxiv_window`).
+    """
+    logger = get_run_logger()
+    with _database(database_url) as sessions, http_mode(replay, record):
+        summary = harvest_arxiv_window(
+            sessions,
+            arxiv_oai_harvester(replay=bool(replay)),
+            set_spec=set_spec,
+            since=since,
+            until=until,
+            metadata_prefix=metadata_prefix,
+            progress=logger.info,
+        )
+    return summary.as_dict()
+
+
+# --------------------------------------------------------------------------- flows
+
+
+@flow(name="harvest-arxiv")
+def harvest_arxiv(
+    authors: list[str] | None = None,
+    ids: list[str] | None = None,
+    sets: list[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    metadata_prefix: MetadataPrefix = "arXiv",
+    tracked_authors: bool = True,
+    replay: str | None = None,
+    record: str | None = None,
+    database_url: str | None = None,
+) -> dict[str, Any]:
+    """Harvest arXiv: tracked authors (API), the given ids (API), one OAI-PMH window per set.
+
+    Parts run in that order, each as its own task and harvest run. A failing part is logged
+    and recorded in the result and the others still run. Returns
+    ``{"status": ..., "runs": [...]}`` where each run is a harvest summary
+    (``flows.pipeline.HarvestSummary.as_dict()``) plus ``part``; a failed part has
+    ``status="failed"``, its ``error`` and no run id. ``status`` is ``"succeeded"`` when
+    every part succeeded (or there was nothing to do), ``"partial"`` when some failed (the
+    flow run still completes). When every part failed the flow raises HarvestFailedError
+    (carrying the same dict), so the flow run is marked Failed. A markdown artifact
+    ``harvest-arxiv-summary`` lists every run either way.
+
+    Args:
+        authors: Tracked author names to harvest; empty means all active tracked authors
+            (skipped when none are tracked).
+        ids: arXiv ids to harvest (with or without version).
+        sets: OAI-PMH sets (e.g. cs, physics:hep-th) to harvest for the date window;
+            empty means no window.
+        since: Start date. Authors: from midnight UTC of this day (empty: each author's
+            stored cursor). Sets: OAI-PMH from (empty: the set's stored last datestamp,
+            else yesterday).
+        until: OAI-PMH until date for the sets (empty: up to now). Not used for authors.
+        metadata_prefix: OAI-PMH metadata format of the window.
+        tracked_authors: Harvest the tracked authors' queries (off: only ids and sets).
+        replay: Serve HTTP from the recordings in this folder (offline).
+        record: Save every HTTP exchange into this folder.
+        database_url: SQLAlchemy URL (empty: SCHOLARFLOW_DATABASE_URL or the default SQLite
+            file). Prefer the environment variable for URLs with passwords: flow parameters
+            are stored by the Prefect API.
+    """
+    logger = get_run_logger()
+    database = safe_url(database_url)
+    logger.info("harvest-arxiv into %s", database)
+    common: dict[str, Any] = {"replay": replay, "record": record, "database_url": database_url}
+    runs: list[Summary] = []
+
+    def run_part(part: str, mode: str, harvest: Task[..., Any], **params: Any) -> None:
+        try:
+            summary = harvest(**params, **common)
+        except Exception as exc:
+            logger.error("arXiv %s failed: %s", part, describe_error(exc))
+            runs.append(
+                {
+                    "part": part,
+                    "run_id": None,
+                    "source": "arxiv",
+                    "mode": mode,
+                    "status": "failed",
+                    "counts": {},
+                    "error": describe_error(exc),
+                    "cursor": {},
+                }
+            )
+            return
+        if summary is not None:  # None: nothing to harvest (no tracked author)
+            runs.append({"part": part, **summary})
+
+    if tracked_authors or authors:
+        run_part(
+            "authors", "authors", harvest_arxiv_authors_task, authors=authors or None, since=since
+        )
+    if ids:
+        run_part("ids", "ids", harvest_arxiv_ids_task, ids=ids)
+    for set_spec in sets or []:
+        run_part(
+            f"window:{set_spec}",
+            "window",
+            harvest_arxiv_window_task,
+            set_spec=set_spec,
+            since=since,
+            until=until,
+            metadata_prefix=metadata_prefix,
+        )
+
+    status = _overall_status(runs)
+    result: dict[str, Any] = {"status": status, "runs": runs}
+    create_markdown_artifact(
+        markdown=summary_markdown("harvest-arxiv", status, database, runs),
+        key=HARVEST_ARXIV_ARTIFACT_KEY,
+        description="arXiv harvest runs of this flow run",
+    )
+    for run in runs:
+        logger.info(
+            "arXiv %s: %s %s",
+            run["part"],
+            run["status"],
+            ", ".join(f"{n}={run['counts'].get(n, 0)}" for n in COUNT_NAMES),
+        )
+    if status == "failed":
+        raise HarvestFailedError(
+            f"all {len(runs)} arXiv harvest part(s) failed: "
+            + "; ".join(f"{r['part']}: {r['error']}" for r in runs),
+            result,
+        )
+    return result
+
+
+@flow(name="nightly")
+def nightly(
+    sets: list[str] = ["cs"],  # noqa: B006 - never mutated; the UI form shows it
+    metadata_prefix: MetadataPrefix = "arXiv",
+    database_url: str | None = None,
+) -> dict[str, Any]:
+    """The nightly harvest: every source as its own subflow, one source's failure isolated.
+
+    arXiv: the active tracked authors since their cursors, plus one OAI-PMH window per set
+    since the set's stored last datestamp (yesterday when nothing is stored). Returns
+    ``{source: result}`` where result is the source flow's dict, or
+    ``{"status": "failed", "error": ...}`` when that source's flow raised. Raises
+    HarvestFailedError when every source failed.
+
+    Args:
+        sets: arXiv OAI-PMH sets to harvest incrementally.
+        metadata_prefix: OAI-PMH metadata format.
+        database_url: SQLAlchemy URL (empty: SCHOLARFLOW_DATABASE_URL or the default SQLite
+            file).
+    """
+    logger = get_run_logger()
+    results: dict[str, dict[str, Any]] = {}
+    sources: dict[str, Callable[[], dict[str, Any]]] = {
+        "arxiv": lambda: harvest_arxiv(
+            sets=sets, metadata_prefix=metadata_prefix, database_url=database_url
+        ),
+        # Later sources (scholar, github, acl) go here as more subflows.
+    }
+    for source, run in sources.items():
+        try:
+            results[source] = run()
+        except Exception as exc:
+            logger.error("nightly: %s failed: %s", source, describe_error(exc))
+            partial = getattr(exc, "result", None)
+            results[source] = {
+                "status": "failed",
+                "error": describe_error(exc),
+                "runs": partial["runs"] if isinstance(partial, dict) else [],
+            }
+
+    lines = ["# nightly", "", "| source | status | error |", "|---|---|---|"]
+    lines += [
+        f"| {s} | {_md_cell(r.get('status'))} | {_md_cell(r.get('error'))} |"
+        for s, r in results.items()
+    ]
+    create_markdown_artifact(
+        markdown="\n".join(lines) + "\n",
+        key=NIGHTLY_ARTIFACT_KEY,
+        description="Status of each source in this nightly run",
+    )
+    if results and all(r.get("status") == "failed" for r in results.values()):
+        raise HarvestFailedError("every source failed: " + ", ".join(results), results)
+    return results
+
+
+@flow(name="backfill")
+def backfill(
+    *,
+    source: BackfillSource = "arxiv",
+    since: date,
+    until: date | None = None,
+    authors: list[str] | None = None,
+    sets: list[str] = ["cs"],  # noqa: B006 - never mutated; the UI form shows it
+    metadata_prefix: MetadataPrefix = "arXiv",
+    database_url: str | None = None,
+) -> dict[str, Any]:
+    """Harvest one source for a past date window (typed parameters: a form in the Prefect UI).
+
+    Checkpoints are stored after every page, so a killed backfill started again with the
+    same parameters resumes where it stopped. Returns what the source's flow returns and
+    raises what it raises.
+
+    Args:
+        source: Which source to backfill.
+        since: First day of the window.
+        until: Last day of the window (empty: up to now).
+        authors: Tracked authors to re-harvest since that day (empty: all active ones).
+        sets: arXiv OAI-PMH sets to harvest for the window.
+        metadata_prefix: OAI-PMH metadata format.
+        database_url: SQLAlchemy URL (empty: SCHOLARFLOW_DATABASE_URL or the default SQLite
+            file).
+    """
+    get_run_logger().info("backfill %s from %s to %s", source, since, until or "now")
+    if source == "arxiv":
+        return harvest_arxiv(
+            authors=authors,
+            sets=sets,
+            since=since,
+            until=until,
+            metadata_prefix=metadata_prefix,
+            database_url=database_url,
+        )
+    raise ValueError(f"unknown source {source!r}")
