@@ -213,6 +213,7 @@ def _harvest_with_prefect(args: argparse.Namespace) -> int:
         replay=args.replay,
         record=args.record,
         database_url=args.database_url,
+        tracked_authors=bool(args.authors) or not (args.ids or args.sets),
     )
     print(json.dumps(result, indent=2, default=str))
     return 0 if result.get("status") == "succeeded" else 1
