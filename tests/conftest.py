@@ -91,6 +91,17 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
         yield from (e for e, _ in pg_schema_engine())
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database, for code that opens its own engine (CLI, flows)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'url.db'}"
+    else:
+        for engine, schema in pg_schema_engine():
+            url = engine.url.set(query={"options": f"-csearch_path={schema}"})
+            yield url.render_as_string(hide_password=False)
+
+
 @pytest.fixture
 def engine(empty_engine: Engine) -> Engine:
     """An engine on a database with the full schema."""

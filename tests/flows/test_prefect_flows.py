@@ -66,8 +66,9 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 't.db'}"
+def db_url(database_url: str) -> str:
+    """An empty database per test, on SQLite and on PostgreSQL (see conftest)."""
+    return database_url
 
 
 def _arxiv_ids(url: str) -> set[str]:
