@@ -254,6 +254,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from flows.demo import run_demo
+    from flows.demo import DemoDataMissing, run_demo
 
-    return run_demo(args.database_url, progress=None if args.quiet else progress)
+    try:
+        return run_demo(args.database_url, progress=None if args.quiet else progress)
+    except DemoDataMissing as exc:
+        raise UserError(str(exc)) from exc

@@ -6,9 +6,12 @@ import time
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from flows import report
 from flows.pipeline import (
     AuthorQuery,
+    HarvestSummary,
     Progress,
     harvest_arxiv_authors,
     harvest_arxiv_ids,
@@ -25,7 +28,51 @@ DEMO_IDS = ["1605.08386", "2104.12255v1", "astro-ph/0601001", "hep-ex/0406020v1"
 
 
 class DemoDataMissing(RuntimeError):
-    pass
+    """The recordings the demo replays are not there (an installation without tests/)."""
+
+
+def harvest_recordings(
+    sessions: sessionmaker[Session], progress: Progress | None = None
+) -> list[HarvestSummary]:
+    """Track the demo authors and harvest every shipped arXiv recording once: an author query,
+    papers by id, an oai_dc window with a resumption token, an arXiv-format window."""
+    with sessions() as session:
+        tracked = [add_tracked_author(session, name, arxiv_query=q) for name, q in DEMO_AUTHORS]
+        session.commit()
+    del_maestro = AuthorQuery(
+        "Adrian Del Maestro", "au:del_maestro", "demo:del_maestro", 10, tracked_id=tracked[0].id
+    )
+    oai = arxiv_oai_harvester(replay=True)
+    with http_mode(replay=RECORDINGS):
+        return [
+            harvest_arxiv_authors(
+                sessions,
+                arxiv_api_harvester(replay=True, page_size=10),
+                [del_maestro],
+                sort="relevance",
+                progress=progress,
+            ),
+            harvest_arxiv_ids(
+                sessions, arxiv_api_harvester(replay=True), DEMO_IDS, progress=progress
+            ),
+            harvest_arxiv_window(
+                sessions,
+                oai,
+                set_spec="cs",
+                since=date(2024, 1, 25),
+                until=None,
+                metadata_prefix="oai_dc",
+                progress=progress,
+            ),
+            harvest_arxiv_window(
+                sessions,
+                oai,
+                set_spec="physics:hep-th",
+                since=date(2017, 12, 14),
+                until=None,
+                progress=progress,
+            ),
+        ]
 
 
 def run_demo(database_url: str | None, progress: Progress | None) -> int:
@@ -41,49 +88,8 @@ def run_demo(database_url: str | None, progress: Progress | None) -> int:
     sessions = open_database(database_url)
     engine = sessions.kw["bind"]
     say(f"database: {engine.url.render_as_string(hide_password=True)}")
-    with sessions() as session:
-        tracked = [add_tracked_author(session, name, arxiv_query=q) for name, q in DEMO_AUTHORS]
-        session.commit()
     say(f"replaying recorded arXiv responses from {RECORDINGS}")
-    with http_mode(replay=RECORDINGS):
-        api = arxiv_api_harvester(replay=True, page_size=10)
-        runs = [
-            harvest_arxiv_authors(
-                sessions,
-                api,
-                [
-                    AuthorQuery(
-                        "Adrian Del Maestro",
-                        "au:del_maestro",
-                        "demo:del_maestro",
-                        10,
-                        tracked_id=tracked[0].id,
-                    )
-                ],
-                sort="relevance",
-                progress=progress,
-            ),
-            harvest_arxiv_ids(
-                sessions, arxiv_api_harvester(replay=True), DEMO_IDS, progress=progress
-            ),
-            harvest_arxiv_window(
-                sessions,
-                arxiv_oai_harvester(replay=True),
-                set_spec="cs",
-                since=date(2024, 1, 25),
-                until=None,
-                metadata_prefix="oai_dc",
-                progress=progress,
-            ),
-            harvest_arxiv_window(
-                sessions,
-                arxiv_oai_harvester(replay=True),
-                set_spec="physics:hep-th",
-                since=date(2017, 12, 14),
-                until=None,
-                progress=progress,
-            ),
-        ]
+    runs = harvest_recordings(sessions, progress)
     with sessions() as session:
         works = list_works(session)
         counts = table_counts(session)

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from harvesters.normalize import name_key
@@ -157,14 +157,17 @@ def list_works(session: Session, author: str | None = None) -> list[WorkView]:
 
     Raises UnknownAuthorError when ``author`` matches nobody.
     """
+    author_id = find_author(session, author).id if author is not None else None
+    return _works(session, author_id)
+
+
+def _works(session: Session, author_id: int | None) -> list[WorkView]:
     stmt = select(Work).order_by(Work.year.desc().nulls_last(), Work.id)
-    if author is not None:
-        author_id = find_author(session, author).id
+    if author_id is not None:
         stmt = stmt.where(
             Work.id.in_(select(Authorship.work_id).where(Authorship.author_id == author_id))
         )
-    works = list(session.scalars(stmt))
-    return _views(session, works)
+    return _views(session, list(session.scalars(stmt)))
 
 
 def _views(session: Session, works: list[Work]) -> list[WorkView]:
@@ -242,7 +245,7 @@ def author_summary(session: Session, name: str, top: int = 10) -> AuthorSummary:
     Raises UnknownAuthorError when ``name`` matches nobody.
     """
     author = find_author(session, name)
-    works = _author_works(session, author.id)
+    works = _works(session, author.id)
     years = [w.year for w in works if w.year is not None]
     categories: Counter[str] = Counter(c for w in works for c in w.categories)
     coauthor_rows = session.execute(
@@ -274,31 +277,9 @@ def author_summary(session: Session, name: str, top: int = 10) -> AuthorSummary:
     )
 
 
-def _author_works(session: Session, author_id: int) -> list[WorkView]:
-    stmt = (
-        select(Work)
-        .where(Work.id.in_(select(Authorship.work_id).where(Authorship.author_id == author_id)))
-        .order_by(Work.year.desc().nulls_last(), Work.id)
-    )
-    return _views(session, list(session.scalars(stmt)))
-
-
 def table_counts(session: Session) -> dict[str, int]:
     """Row counts of the main tables (for summaries and idempotence checks)."""
     return {
         model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
         for model in (SourceRecord, Work, WorkIdentifier, Author, Authorship, WorkLink)
     }
-
-
-def search_names(session: Session, text: str) -> list[str]:
-    """Display names of authors whose name contains ``text`` (case-insensitive), at most 20."""
-    pattern = f"%{text.strip().lower()}%"
-    return list(
-        session.scalars(
-            select(Author.display_name)
-            .where(or_(func.lower(Author.display_name).like(pattern)))
-            .order_by(Author.display_name)
-            .limit(20)
-        )
-    )

@@ -9,9 +9,8 @@ from conftest import ARXIV_RECORDINGS
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from flows.demo import harvest_recordings
 from flows.pipeline import (
-    AuthorQuery,
-    harvest_arxiv_authors,
     harvest_arxiv_ids,
     harvest_arxiv_window,
     window_key,
@@ -33,30 +32,8 @@ IDS = ["1605.08386", "2104.12255v1", "astro-ph/0601001", "hep-ex/0406020v1", "17
 
 
 def harvest_everything(sessions: sessionmaker[Session]) -> list[dict[str, int]]:
-    """Every recorded arXiv source once: an author query, ids, two OAI windows."""
-    api = arxiv_api_harvester(replay=True, page_size=10)
-    oai = arxiv_oai_harvester(replay=True)
-    with replaying(ARXIV_RECORDINGS):
-        summaries = [
-            harvest_arxiv_authors(
-                sessions,
-                api,
-                [AuthorQuery("Adrian Del Maestro", "au:del_maestro", "author:1", 10)],
-                sort="relevance",
-            ),
-            harvest_arxiv_ids(sessions, arxiv_api_harvester(replay=True), IDS),
-            harvest_arxiv_window(
-                sessions,
-                oai,
-                set_spec="cs",
-                since=date(2024, 1, 25),
-                until=None,
-                metadata_prefix="oai_dc",
-            ),
-            harvest_arxiv_window(
-                sessions, oai, set_spec="physics:hep-th", since=date(2017, 12, 14), until=None
-            ),
-        ]
+    """Every recorded arXiv source once, as the demo harvests them."""
+    summaries = harvest_recordings(sessions)
     assert all(s.status == "succeeded" for s in summaries)
     return [s.counts for s in summaries]
 
