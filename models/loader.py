@@ -276,45 +276,21 @@ class _AuthorResolver:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.cache: dict[tuple[str, str], int] = {}
+        self.variants: set[tuple[int, str]] = set()
 
     def resolve(self, author: AuthorName) -> int:
         keys = [(scheme, value) for scheme, value in author.ids.items() if value]
         key = name_key(author.name)
-        if key:
-            keys.append(("name", key))
-        if not keys:
-            keys.append(("name", author.name.strip().lower() or "?"))
-        author_id = self._lookup(keys)
+        keys.append(("name", key or author.name.strip().lower() or "?"))
+        known = self._known(keys)
+        # Strong ids first, in the order given; the folded name last.
+        author_id = next((known[k] for k in keys if k in known), None)
         if author_id is None:
             new = Author(display_name=author.name[:255], name_key=key)
             self.session.add(new)
             self.session.flush()
             author_id = new.id
-        self._attach(author_id, keys, author.name)
-        return author_id
-
-    def _lookup(self, keys: list[tuple[str, str]]) -> int | None:
-        for k in keys:
-            if k in self.cache:
-                return self.cache[k]
-        condition = or_(
-            *(and_(AuthorIdentifier.scheme == s, AuthorIdentifier.value == v) for s, v in keys)
-        )
-        rows = dict(
-            ((s, v), a)
-            for s, v, a in self.session.execute(
-                select(
-                    AuthorIdentifier.scheme, AuthorIdentifier.value, AuthorIdentifier.author_id
-                ).where(condition)
-            )
-        )
-        for k in keys:  # strong ids first, in the order given
-            if k in rows:
-                return rows[k]
-        return None
-
-    def _attach(self, author_id: int, keys: list[tuple[str, str]], printed: str) -> None:
-        new_keys = [k for k in keys if k not in self.cache]
+        new_keys = [k for k in keys if k not in known]
         if new_keys:
             stmt = insert_for(self.session, AuthorIdentifier).on_conflict_do_nothing(
                 index_elements=["scheme", "value"]
@@ -322,12 +298,31 @@ class _AuthorResolver:
             self.session.execute(
                 stmt, [{"author_id": author_id, "scheme": s, "value": v} for s, v in new_keys]
             )
-            for k in new_keys:
-                self.cache[k] = author_id
-        variant_key = ("variant", f"{author_id}:{printed}")
-        if variant_key not in self.cache:
+            self.cache.update(dict.fromkeys(new_keys, author_id))
+        variant = (author_id, author.name[:255])
+        if variant not in self.variants:
             stmt = insert_for(self.session, AuthorNameVariant).on_conflict_do_nothing(
                 index_elements=["author_id", "name"]
             )
-            self.session.execute(stmt, [{"author_id": author_id, "name": printed[:255]}])
-            self.cache[variant_key] = author_id
+            self.session.execute(stmt, [{"author_id": author_id, "name": variant[1]}])
+            self.variants.add(variant)
+        return author_id
+
+    def _known(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Which of ``keys`` already belong to an author, and to whom (cached per batch)."""
+        missing = [k for k in keys if k not in self.cache]
+        if missing:
+            condition = or_(
+                *(
+                    and_(AuthorIdentifier.scheme == s, AuthorIdentifier.value == v)
+                    for s, v in missing
+                )
+            )
+            rows = self.session.execute(
+                select(
+                    AuthorIdentifier.scheme, AuthorIdentifier.value, AuthorIdentifier.author_id
+                ).where(condition)
+            )
+            for scheme, value, author_id in rows:
+                self.cache[(scheme, value)] = author_id
+        return {k: self.cache[k] for k in keys if k in self.cache}
