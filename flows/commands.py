@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 from flows import report
@@ -15,6 +14,7 @@ from flows.pipeline import (
     harvest_arxiv_authors,
     harvest_arxiv_ids,
     harvest_arxiv_window,
+    midnight_utc,
 )
 from flows.runtime import (
     arxiv_api_harvester,
@@ -136,19 +136,13 @@ def cmd_harvest(args: argparse.Namespace) -> int:
     replay = bool(args.replay)
     summaries: list[HarvestSummary] = []
     failures: list[str] = []
-    wants_authors = args.authors or not (args.ids or args.sets)
     try:
         with http_mode(args.replay, args.record):
-            if wants_authors:
+            if _wants_tracked_authors(args):
                 queries = tracked_author_queries(sessions, args.authors)
                 if not queries:
                     progress("no tracked authors; add one with `scholarflow authors add NAME`")
                 else:
-                    since = (
-                        datetime(args.since.year, args.since.month, args.since.day, tzinfo=UTC)
-                        if args.since
-                        else None
-                    )
                     _attempt(
                         summaries,
                         failures,
@@ -156,7 +150,7 @@ def cmd_harvest(args: argparse.Namespace) -> int:
                             sessions,
                             arxiv_api_harvester(replay=replay),
                             queries,
-                            since=since,
+                            since=midnight_utc(args.since),
                             progress=progress,
                         ),
                     )
@@ -192,6 +186,11 @@ def cmd_harvest(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _wants_tracked_authors(args: argparse.Namespace) -> bool:
+    """Tracked authors are harvested when named, or when no --id/--set narrows the harvest."""
+    return bool(args.authors) or not (args.ids or args.sets)
+
+
 def _attempt(summaries: list[HarvestSummary], failures: list[str], job: Any) -> None:
     """Run one harvest; a source error is reported and the next harvest still runs."""
     try:
@@ -213,7 +212,7 @@ def _harvest_with_prefect(args: argparse.Namespace) -> int:
         replay=args.replay,
         record=args.record,
         database_url=args.database_url,
-        tracked_authors=bool(args.authors) or not (args.ids or args.sets),
+        tracked_authors=_wants_tracked_authors(args),
     )
     print(json.dumps(result, indent=2, default=str))
     return 0 if result.get("status") == "succeeded" else 1

@@ -330,11 +330,15 @@ def get_cursor_value(
         return get_cursor(session, source, key)
 
 
+def midnight_utc(day: date | None) -> datetime | None:
+    """The start of ``day`` in UTC (None stays None)."""
+    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 def _cursor_datetime(cursor: dict[str, Any] | None) -> datetime | None:
     if not cursor or not cursor.get("last_updated"):
         return None
-    day = date.fromisoformat(cursor["last_updated"])
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return midnight_utc(date.fromisoformat(cursor["last_updated"]))
 
 
 def default_window(today: date | None = None) -> tuple[date, date]:

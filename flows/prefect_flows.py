@@ -14,7 +14,7 @@ time anyway.
 
 import contextlib
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from prefect import Task, flow, get_run_logger, task
@@ -31,6 +31,7 @@ from flows.pipeline import (
     harvest_arxiv_authors,
     harvest_arxiv_ids,
     harvest_arxiv_window,
+    midnight_utc,
 )
 from flows.runtime import (
     arxiv_api_harvester,
@@ -120,10 +121,6 @@ def _database(database_url: str | None) -> Iterator[sessionmaker[Session]]:
             engine.dispose()
 
 
-def _midnight_utc(day: date | None) -> datetime | None:
-    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
 def _md_cell(value: Any, limit: int = 300) -> str:
     text = "" if value is None else str(value)
     text = " ".join(text.split()).replace("|", "\\|")
@@ -198,7 +195,7 @@ def harvest_arxiv_authors_task(
                 sessions,
                 arxiv_api_harvester(replay=bool(replay)),
                 queries,
-                since=_midnight_utc(since),
+                since=midnight_utc(since),
                 progress=logger.info,
             )
     return summary.as_dict()

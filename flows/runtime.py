@@ -14,7 +14,7 @@ from harvesters.arxiv_oai import DEFAULT_BASE_URL, ArxivOaiHarvester
 from harvesters.http import PoliteHttpClient
 from models.engine import make_engine, session_factory
 from models.migrate import upgrade
-from models.queries import UnknownAuthorError, list_tracked_authors
+from models.queries import UnknownAuthorError, default_arxiv_query, list_tracked_authors
 
 
 def open_database(url: str | None = None, *, migrate: bool = True) -> sessionmaker[Session]:
@@ -84,8 +84,10 @@ def tracked_author_queries(
         tracked = [by_name[n.lower()] for n in names]
     return [
         AuthorQuery(
-            name=t.name, query=t.arxiv_query or f'au:"{t.name}"', cursor_key=f"author:{t.id}"
+            name=t.name,
+            query=t.arxiv_query or default_arxiv_query(t.name),
+            cursor_key=f"author:{t.id}",
+            tracked_id=t.id,
         )
         for t in tracked
-        if t.arxiv_query or t.name
     ]

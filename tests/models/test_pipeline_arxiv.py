@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from flows.demo import harvest_recordings
 from flows.pipeline import (
+    harvest_arxiv_authors,
     harvest_arxiv_ids,
     harvest_arxiv_window,
     window_key,
@@ -242,3 +243,26 @@ def test_a_window_without_since_starts_at_the_stored_datestamp_else_yesterday(
             until=None,
         )
     assert "from=2017-12-14" in info.value.url
+
+
+def test_tracked_author_results_are_attributed_to_the_tracked_author(sessions) -> None:
+    from flows.runtime import tracked_author_queries
+    from models.queries import add_tracked_author
+
+    with sessions() as s:
+        tracked = add_tracked_author(
+            s, "Adrian Del Maestro", arxiv_query="au:del_maestro AND ti:checkerboard"
+        )
+        s.commit()
+    (query,) = tracked_author_queries(sessions)
+    assert query.tracked_id == tracked.id
+    api = arxiv_api_harvester(replay=True, page_size=10)
+    with replaying(ARXIV_RECORDINGS):  # recorded with relevance order
+        harvest_arxiv_authors(sessions, api, [query], sort="relevance")
+    with sessions() as s:
+        first = s.scalar(
+            select(Authorship)
+            .join(WorkIdentifier, WorkIdentifier.work_id == Authorship.work_id)
+            .where(WorkIdentifier.value == "cond-mat/0603029", Authorship.position == 0)
+        )
+        assert first is not None and first.author_id == tracked.author_id
