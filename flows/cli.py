@@ -7,7 +7,18 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-SOURCES = ("arxiv",)
+# Sources `scholarflow harvest` accepts, and those announced but not built yet.
+SOURCES: tuple[str, ...] = (
+    "arxiv",
+    # "scholar",
+    # "github",
+    # "acl",
+)
+PLANNED: tuple[str, ...] = (
+    "scholar",
+    "github",
+    "acl",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     harvest.add_argument("--metadata-prefix", choices=("arXiv", "oai_dc"), default="arXiv")
     harvest.add_argument("--max-pages", type=int, help="stop a window after N pages (resumable)")
+    # (Google Scholar options go here)
+    # (GitHub options go here)
+    # (ACL Anthology options go here)
     mode = harvest.add_mutually_exclusive_group()
     mode.add_argument("--replay", metavar="DIR", help="answer every request from recordings")
     mode.add_argument("--record", metavar="DIR", help="save every live exchange into DIR")
@@ -99,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--timezone", default="UTC")
 
     sub.add_parser("demo", help="run the whole pipeline offline on shipped recordings")
+    # (more commands, e.g. export / import, go here)
     return parser
 
 

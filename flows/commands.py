@@ -6,9 +6,11 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from flows import report
+from flows.cli import PLANNED, SOURCES
 from flows.pipeline import (
     HarvestSummary,
     harvest_arxiv_authors,
@@ -27,9 +29,6 @@ from harvesters.errors import HarvestError
 from harvesters.replay import ReplayError
 from models.queries import UnknownAuthorError
 
-SOURCES = ("arxiv",)
-PLANNED = ("scholar", "github", "acl")
-
 
 class UserError(Exception):
     """A mistake in what was asked (unknown source, author, bad option); exit code 2."""
@@ -42,6 +41,7 @@ def progress(message: str) -> None:
 def dispatch(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     handler = {
+        # (more commands: "export": ..., "import": ... go here)
         "db": cmd_db,
         "authors": cmd_authors,
         "harvest": cmd_harvest,
@@ -120,6 +120,20 @@ def _tracked_dict(t: Any) -> dict[str, Any]:
     }
 
 
+Attempt = Callable[[Callable[[], HarvestSummary]], None]
+
+
+def _source_harvests() -> dict[str, Callable[[argparse.Namespace, Any, Attempt], None]]:
+    """Each source's CLI harvest: ``(args, sessions, attempt)``; ``attempt(job)`` runs one
+    harvest and records its summary, or its error without stopping the other harvests."""
+    return {
+        "arxiv": _harvest_arxiv,
+        # "scholar": (Google Scholar harvest goes here)
+        # "github": (GitHub harvest goes here)
+        # "acl": (ACL Anthology harvest goes here)
+    }
+
+
 def cmd_harvest(args: argparse.Namespace) -> int:
     sources = args.sources or list(SOURCES)
     for source in sources:
@@ -131,52 +145,21 @@ def cmd_harvest(args: argparse.Namespace) -> int:
         if source not in SOURCES:
             raise UserError(f"unknown source {source!r}; available: {', '.join(SOURCES)}")
     if args.prefect:
+        if sources != ["arxiv"]:
+            raise UserError("--prefect runs the arxiv harvest only; name the source: arxiv")
         return _harvest_with_prefect(args)
     sessions = _db(args)
-    replay = bool(args.replay)
     summaries: list[HarvestSummary] = []
     failures: list[str] = []
+    harvests = _source_harvests()
+
+    def attempt(job: Callable[[], HarvestSummary]) -> None:
+        _attempt(summaries, failures, job)
+
     try:
         with http_mode(args.replay, args.record):
-            if _wants_tracked_authors(args):
-                queries = tracked_author_queries(sessions, args.authors)
-                if not queries:
-                    progress("no tracked authors; add one with `scholarflow authors add NAME`")
-                else:
-                    _attempt(
-                        summaries,
-                        failures,
-                        lambda: harvest_arxiv_authors(
-                            sessions,
-                            arxiv_api_harvester(replay=replay),
-                            queries,
-                            since=midnight_utc(args.since),
-                            progress=progress,
-                        ),
-                    )
-            if args.ids:
-                _attempt(
-                    summaries,
-                    failures,
-                    lambda: harvest_arxiv_ids(
-                        sessions, arxiv_api_harvester(replay=replay), args.ids, progress=progress
-                    ),
-                )
-            for set_spec in args.sets or []:
-                _attempt(
-                    summaries,
-                    failures,
-                    lambda s=set_spec: harvest_arxiv_window(
-                        sessions,
-                        arxiv_oai_harvester(replay=replay),
-                        set_spec=s,
-                        since=args.since,
-                        until=args.until,
-                        metadata_prefix=args.metadata_prefix,
-                        max_pages=args.max_pages,
-                        progress=progress,
-                    ),
-                )
+            for source in sources:
+                harvests[source](args, sessions, attempt)
     except ReplayError as exc:
         raise UserError(str(exc)) from exc
     for summary in summaries:
@@ -184,6 +167,44 @@ def cmd_harvest(args: argparse.Namespace) -> int:
     for failure in failures:
         print(f"failed: {failure}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _harvest_arxiv(args: argparse.Namespace, sessions: Any, attempt: Attempt) -> None:
+    """Tracked authors' queries (incremental), --id papers, and one OAI-PMH window per --set."""
+    replay = bool(args.replay)
+    if _wants_tracked_authors(args):
+        queries = tracked_author_queries(sessions, args.authors)
+        if not queries:
+            progress("no tracked authors; add one with `scholarflow authors add NAME`")
+        else:
+            attempt(
+                lambda: harvest_arxiv_authors(
+                    sessions,
+                    arxiv_api_harvester(replay=replay),
+                    queries,
+                    since=midnight_utc(args.since),
+                    progress=progress,
+                )
+            )
+    if args.ids:
+        attempt(
+            lambda: harvest_arxiv_ids(
+                sessions, arxiv_api_harvester(replay=replay), args.ids, progress=progress
+            )
+        )
+    for set_spec in args.sets or []:
+        attempt(
+            lambda s=set_spec: harvest_arxiv_window(
+                sessions,
+                arxiv_oai_harvester(replay=replay),
+                set_spec=s,
+                since=args.since,
+                until=args.until,
+                metadata_prefix=args.metadata_prefix,
+                max_pages=args.max_pages,
+                progress=progress,
+            )
+        )
 
 
 def _wants_tracked_authors(args: argparse.Namespace) -> bool:

@@ -9,39 +9,27 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from flows.harvest_run import (
+    HarvestSummary,
+    Progress,
+    RunTracker,
+    batches,
+    load_items,
+    log_progress,
+)
 from harvesters.arxiv_api import ArxivApiHarvester
 from harvesters.arxiv_oai import ArxivOaiHarvester
 from harvesters.normalize import could_be
 from harvesters.records import QuarantinedInput, WorkRecord
-from models.loader import LoadCounts, load_batch, quarantine
-from models.runs import clear_cursor, finish_run, get_cursor, record_counts, set_cursor, start_run
+from models.runs import clear_cursor, get_cursor, set_cursor
 
 logger = logging.getLogger(__name__)
-
-Progress = Callable[[str], None]
-
-
-@dataclass
-class HarvestSummary:
-    """What one harvest run did, as stored in its ``harvest_run`` row."""
-
-    run_id: int
-    source: str
-    mode: str
-    status: str
-    counts: dict[str, int]
-    error: str | None = None
-    cursor: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -53,79 +41,6 @@ class AuthorQuery:
     cursor_key: str
     max_results: int | None = None
     tracked_id: int | None = None
-
-
-def _log(progress: Progress | None, message: str, *args: Any) -> None:
-    logger.info(message, *args)
-    if progress is not None:
-        progress(message % args if args else message)
-
-
-def _load(
-    session: Session, run_id: int, items: Iterable[WorkRecord | QuarantinedInput]
-) -> LoadCounts:
-    records = [i for i in items if isinstance(i, WorkRecord)]
-    bad = [i for i in items if isinstance(i, QuarantinedInput)]
-    counts = load_batch(session, records, run_id)
-    counts.quarantined = quarantine(session, bad, run_id)
-    counts.fetched += counts.quarantined
-    return counts
-
-
-def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-class _Run:
-    """Opens a harvest run, commits batches with their counts, closes it on success or error."""
-
-    def __init__(
-        self, sessions: sessionmaker[Session], source: str, mode: str, params: dict[str, Any]
-    ) -> None:
-        self.sessions = sessions
-        self.session = sessions()
-        self.run = start_run(self.session, source, mode, params)
-        self.session.commit()
-
-    def commit_batch(self, counts: LoadCounts, cursor: dict[str, Any] | None = None) -> None:
-        record_counts(self.run, counts)
-        if cursor is not None:
-            self.run.cursor = cursor
-        self.session.commit()
-
-    def finish(self, status: str = "succeeded", error: str | None = None) -> HarvestSummary:
-        finish_run(self.run, status, error)
-        self.session.commit()
-        run = self.run
-        summary = HarvestSummary(
-            run_id=run.id,
-            source=run.source,
-            mode=run.mode,
-            status=run.status,
-            counts={
-                "fetched": run.fetched,
-                "inserted": run.inserted,
-                "updated": run.updated,
-                "unchanged": run.unchanged,
-                "quarantined": run.quarantined,
-            },
-            error=run.error,
-            cursor=dict(run.cursor or {}),
-        )
-        self.session.close()
-        return summary
-
-    def fail(self, exc: BaseException) -> None:
-        self.session.rollback()
-        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-        self.finish(status, f"{type(exc).__name__}: {exc}")
 
 
 def harvest_arxiv_authors(
@@ -144,11 +59,11 @@ def harvest_arxiv_authors(
     the run failed (records of authors already done stay committed).
     """
     params = {"authors": [a.name for a in authors], "since": since and since.isoformat()}
-    run = _Run(sessions, "arxiv", "authors", params)
+    run = RunTracker(sessions, "arxiv", "authors", params)
     try:
         for author in authors:
             start = since or _cursor_datetime(get_cursor(run.session, "arxiv", author.cursor_key))
-            _log(
+            log_progress(
                 progress,
                 "arXiv: %s (%s) since %s",
                 author.name,
@@ -160,9 +75,9 @@ def harvest_arxiv_authors(
             items = harvester.search(
                 author.query, since=start, max_results=author.max_results, sort=sort
             )
-            for batch in _batches(items, batch_size):
+            for batch in batches(items, batch_size):
                 batch = [_attribute(item, author) for item in batch]
-                counts = _load(run.session, run.run.id, batch)
+                counts = load_items(run.session, run.run.id, batch)
                 seen += len(batch)
                 for item in batch:
                     if isinstance(item, WorkRecord) and item.updated:
@@ -177,7 +92,7 @@ def harvest_arxiv_authors(
                     run.run.id,
                 )
                 run.session.commit()
-            _log(progress, "arXiv: %s: %d records", author.name, seen)
+            log_progress(progress, "arXiv: %s: %d records", author.name, seen)
     except BaseException as exc:
         run.fail(exc)
         raise
@@ -208,11 +123,11 @@ def harvest_arxiv_ids(
     progress: Progress | None = None,
 ) -> HarvestSummary:
     """Harvest the given arXiv ids (one batch). Raises what the harvester raises."""
-    run = _Run(sessions, "arxiv", "ids", {"ids": ids})
+    run = RunTracker(sessions, "arxiv", "ids", {"ids": ids})
     try:
-        _log(progress, "arXiv: fetching %d id(s)", len(ids))
+        log_progress(progress, "arXiv: fetching %d id(s)", len(ids))
         items = list(harvester.by_ids(ids))
-        run.commit_batch(_load(run.session, run.run.id, items))
+        run.commit_batch(load_items(run.session, run.run.id, items))
     except BaseException as exc:
         run.fail(exc)
         raise
@@ -257,7 +172,7 @@ def harvest_arxiv_window(
             if last and last.get("last_datestamp")
             else default_window()[0]
         )
-        _log(progress, "OAI-PMH %s: from %s", set_spec or "*", since.isoformat())
+        log_progress(progress, "OAI-PMH %s: from %s", set_spec or "*", since.isoformat())
     key = window_key(metadata_prefix, set_spec, since, until)
     params = {
         "set": set_spec,
@@ -265,14 +180,16 @@ def harvest_arxiv_window(
         "until": until and until.isoformat(),
         "metadata_prefix": metadata_prefix,
     }
-    run = _Run(sessions, "arxiv", "window", params)
+    run = RunTracker(sessions, "arxiv", "window", params)
     try:
         stored = get_cursor(run.session, "arxiv", key) or {}
         token = stored.get("resumption_token")
         pages_done = int(stored.get("pages", 0))
         newest = stored.get("last_datestamp")
         if token:
-            _log(progress, "OAI-PMH %s: resuming after page %d (token %s)", key, pages_done, token)
+            log_progress(
+                progress, "OAI-PMH %s: resuming after page %d (token %s)", key, pages_done, token
+            )
         pages = harvester.pages(
             set_spec=set_spec,
             since=since,
@@ -281,7 +198,7 @@ def harvest_arxiv_window(
             resumption_token=token,
         )
         for index, page in enumerate(pages, start=1):
-            counts = _load(run.session, run.run.id, page.items)
+            counts = load_items(run.session, run.run.id, page.items)
             pages_done += 1
             if page.last_datestamp:
                 newest = max(newest or page.last_datestamp, page.last_datestamp)
@@ -305,7 +222,7 @@ def harvest_arxiv_window(
                     )
             run.commit_batch(counts, cursor)
             total = f" of {page.complete_list_size}" if page.complete_list_size else ""
-            _log(
+            log_progress(
                 progress,
                 "OAI-PMH %s: page %d, %d records%s",
                 set_spec or "*",
@@ -314,7 +231,9 @@ def harvest_arxiv_window(
                 total,
             )
             if max_pages is not None and index >= max_pages and page.resumption_token:
-                _log(progress, "OAI-PMH: stopping after %d page(s); the next run resumes", index)
+                log_progress(
+                    progress, "OAI-PMH: stopping after %d page(s); the next run resumes", index
+                )
                 break
     except BaseException as exc:
         run.fail(exc)

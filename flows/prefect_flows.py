@@ -12,20 +12,14 @@ replaying contexts at once raise ``ReplayError``) and the sources ask for one re
 time anyway.
 """
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from prefect import Task, flow, get_run_logger, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.client.schemas.objects import TaskRun
-from prefect.states import State, get_state_exception
 from pydantic import Field
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-from sqlalchemy.orm import Session, sessionmaker
 
 from flows.pipeline import (
     harvest_arxiv_authors,
@@ -33,132 +27,31 @@ from flows.pipeline import (
     harvest_arxiv_window,
     midnight_utc,
 )
+from flows.prefect_common import (
+    TASK_RETRIES,
+    TASK_RETRY_DELAYS,
+    HarvestFailedError,
+    PartRunner,
+    Summary,
+    describe_error,
+    flow_database,
+    md_cell,
+    retry_if_transient,
+    safe_url,
+)
 from flows.runtime import (
     arxiv_api_harvester,
     arxiv_oai_harvester,
     http_mode,
-    open_database,
     tracked_author_queries,
 )
-from harvesters.errors import is_transient
-from models.settings import database_url as configured_database_url
-from models.settings import normalize_url
 
 MetadataPrefix = Literal["arXiv", "oai_dc"]
 # Pydantic renders a one-value Literal as JSON-schema "const"; the explicit "enum" makes the
 # Prefect UI show a select (which gains entries as sources are added to the Literal).
 BackfillSource = Annotated[Literal["arxiv"], Field(json_schema_extra={"enum": ["arxiv"]})]
-Summary = dict[str, Any]
-
 HARVEST_ARXIV_ARTIFACT_KEY = "harvest-arxiv-summary"
 NIGHTLY_ARTIFACT_KEY = "nightly-summary"
-
-# Task retries are the outer layer: the HTTP client already retried a few times within
-# seconds; these wait minutes, for rate limits and outages to pass.
-TASK_RETRIES = 2
-TASK_RETRY_DELAYS: list[float] = [30, 120]
-
-COUNT_NAMES = ("fetched", "inserted", "updated", "unchanged", "quarantined")
-
-
-class HarvestFailedError(RuntimeError):
-    """Every part of a harvest flow failed. ``result`` holds the flow's summary dict."""
-
-    def __init__(self, message: str, result: dict[str, Any]) -> None:
-        super().__init__(message)
-        self.result = result
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def safe_url(url: str | None) -> str:
-    """``url`` (default: the configured database URL) with any password masked, for display."""
-    url = normalize_url(url) if url else configured_database_url()
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        # Not a URL SQLAlchemy understands; show nothing that might hold a secret.
-        return "<unparsable database URL>"
-
-
-def describe_error(exc: BaseException) -> str:
-    """The form a harvest run row stores errors in: ``Type: message``."""
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _state_exception(state: State[Any]) -> BaseException | None:
-    # The task engine hands the raised exception over as the Failed state's data; results
-    # read back from storage go through Prefect's own resolution.
-    if isinstance(state.data, BaseException):
-        return state.data
-    try:
-        exc = get_state_exception(state)
-    except Exception:
-        return None
-    return exc if isinstance(exc, BaseException) else None
-
-
-def retry_if_transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
-    """Prefect ``retry_condition_fn``: retry only errors where trying later may help.
-
-    Rate limits, 5xx answers and unreachable sources are transient
-    (:func:`harvesters.errors.is_transient`); a 400, an error feed or a parse error is not,
-    and retrying it would only repeat the failure.
-    """
-    exc = _state_exception(state)
-    return exc is not None and is_transient(exc)
-
-
-@contextlib.contextmanager
-def _database(database_url: str | None) -> Iterator[sessionmaker[Session]]:
-    sessions = open_database(database_url)
-    try:
-        yield sessions
-    finally:
-        engine = sessions.kw.get("bind")
-        if engine is not None:
-            engine.dispose()
-
-
-def _md_cell(value: Any, limit: int = 300) -> str:
-    text = "" if value is None else str(value)
-    text = " ".join(text.split()).replace("|", "\\|")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def summary_markdown(title: str, status: str, database: str, runs: list[Summary]) -> str:
-    """A markdown table of harvest runs (one row each) for a Prefect artifact."""
-    header = ("part", "run id", "mode", "status", *COUNT_NAMES, "error")
-    lines = [
-        f"# {title}: {status}",
-        "",
-        f"Database: `{database}`",
-        "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-    ]
-    for run in runs:
-        counts = run.get("counts") or {}
-        cells = [
-            run.get("part"),
-            run.get("run_id") if run.get("run_id") is not None else "-",
-            run.get("mode"),
-            run.get("status"),
-            *(counts.get(name, 0) for name in COUNT_NAMES),
-            run.get("error") or "",
-        ]
-        lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
-    if not runs:
-        lines.append("| (nothing to harvest) |" + " |" * (len(header) - 1))
-    return "\n".join(lines) + "\n"
-
-
-def _overall_status(runs: list[Summary]) -> str:
-    failed = sum(1 for r in runs if r.get("status") != "succeeded")
-    if failed == 0:
-        return "succeeded"
-    return "failed" if failed == len(runs) else "partial"
 
 
 # --------------------------------------------------------------------------- tasks
@@ -185,7 +78,7 @@ def harvest_arxiv_authors_task(
     harvester raises.
     """
     logger = get_run_logger()
-    with _database(database_url) as sessions:
+    with flow_database(database_url) as sessions:
         queries = tracked_author_queries(sessions, authors)
         if not queries:
             logger.info("arXiv: no tracked authors; nothing to harvest")
@@ -216,7 +109,7 @@ def harvest_arxiv_ids_task(
 ) -> Summary:
     """Harvest the given arXiv ids through the API. Raises what the harvester raises."""
     logger = get_run_logger()
-    with _database(database_url) as sessions, http_mode(replay, record):
+    with flow_database(database_url) as sessions, http_mode(replay, record):
         summary = harvest_arxiv_ids(
             sessions, arxiv_api_harvester(replay=bool(replay)), ids, progress=logger.info
         )
@@ -246,7 +139,7 @@ def harvest_arxiv_window_task(
     :func:`flows.pipeline.harvest_arxiv_window`).
     """
     logger = get_run_logger()
-    with _database(database_url) as sessions, http_mode(replay, record):
+    with flow_database(database_url) as sessions, http_mode(replay, record):
         summary = harvest_arxiv_window(
             sessions,
             arxiv_oai_harvester(replay=bool(replay)),
@@ -309,37 +202,16 @@ def harvest_arxiv(
     database = safe_url(database_url)
     logger.info("harvest-arxiv into %s", database)
     common: dict[str, Any] = {"replay": replay, "record": record, "database_url": database_url}
-    runs: list[Summary] = []
-
-    def run_part(part: str, mode: str, harvest: Task[..., Any], **params: Any) -> None:
-        try:
-            summary = harvest(**params, **common)
-        except Exception as exc:
-            logger.error("arXiv %s failed: %s", part, describe_error(exc))
-            runs.append(
-                {
-                    "part": part,
-                    "run_id": None,
-                    "source": "arxiv",
-                    "mode": mode,
-                    "status": "failed",
-                    "counts": {},
-                    "error": describe_error(exc),
-                    "cursor": {},
-                }
-            )
-            return
-        if summary is not None:  # None: nothing to harvest (no tracked author)
-            runs.append({"part": part, **summary})
+    parts = PartRunner("arxiv", common)
 
     if tracked_authors or authors:
-        run_part(
+        parts.run(
             "authors", "authors", harvest_arxiv_authors_task, authors=authors or None, since=since
         )
     if ids:
-        run_part("ids", "ids", harvest_arxiv_ids_task, ids=ids)
+        parts.run("ids", "ids", harvest_arxiv_ids_task, ids=ids)
     for set_spec in sets or []:
-        run_part(
+        parts.run(
             f"window:{set_spec}",
             "window",
             harvest_arxiv_window_task,
@@ -349,27 +221,7 @@ def harvest_arxiv(
             metadata_prefix=metadata_prefix,
         )
 
-    status = _overall_status(runs)
-    result: dict[str, Any] = {"status": status, "runs": runs}
-    create_markdown_artifact(
-        markdown=summary_markdown("harvest-arxiv", status, database, runs),
-        key=HARVEST_ARXIV_ARTIFACT_KEY,
-        description="arXiv harvest runs of this flow run",
-    )
-    for run in runs:
-        logger.info(
-            "arXiv %s: %s %s",
-            run["part"],
-            run["status"],
-            ", ".join(f"{n}={run['counts'].get(n, 0)}" for n in COUNT_NAMES),
-        )
-    if status == "failed":
-        raise HarvestFailedError(
-            f"all {len(runs)} arXiv harvest part(s) failed: "
-            + "; ".join(f"{r['part']}: {r['error']}" for r in runs),
-            result,
-        )
-    return result
+    return parts.finish("harvest-arxiv", database, HARVEST_ARXIV_ARTIFACT_KEY)
 
 
 @flow(name="nightly")
@@ -414,7 +266,7 @@ def nightly(
 
     lines = ["# nightly", "", "| source | status | error |", "|---|---|---|"]
     lines += [
-        f"| {s} | {_md_cell(r.get('status'))} | {_md_cell(r.get('error'))} |"
+        f"| {s} | {md_cell(r.get('status'))} | {md_cell(r.get('error'))} |"
         for s, r in results.items()
     ]
     create_markdown_artifact(

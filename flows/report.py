@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flows.pipeline import HarvestSummary
+from flows.harvest_run import HarvestSummary
 from models.queries import AuthorSummary, WorkView
 
 

@@ -7,7 +7,6 @@ comes from the recorded arXiv responses; nothing leaves the machine.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,17 +28,19 @@ from prefect.states import Completed, Failed, State
 from sqlalchemy import select
 
 from flows.deployments import build_deployments
+from flows.prefect_common import (
+    HarvestFailedError,
+    retry_if_transient,
+    safe_url,
+    summary_markdown,
+)
 from flows.prefect_flows import (
     HARVEST_ARXIV_ARTIFACT_KEY,
-    HarvestFailedError,
     harvest_arxiv,
     harvest_arxiv_authors_task,
     harvest_arxiv_ids_task,
     harvest_arxiv_window_task,
     nightly,
-    retry_if_transient,
-    safe_url,
-    summary_markdown,
 )
 from harvesters.errors import SourceHTTPError, SourceResponseError, SourceUnavailableError
 from harvesters.replay import replaying
@@ -48,21 +49,6 @@ from models.works import WorkIdentifier
 
 REPLAY = str(ARXIV_RECORDINGS)
 HEP_TH_DAY = date(2017, 12, 14)  # wrapped_oai_arXiv_physics_hep-th_2017-12-14.json: 3 records
-
-
-@pytest.fixture(scope="session")
-def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """One temporary Prefect server and database for the whole session.
-
-    PREFECT_HOME points at a temporary folder and the harness sets PREFECT_API_URL, both only
-    inside this context, so a developer's profile, API and local storage stay out of it.
-    """
-    from prefect.settings import PREFECT_HOME, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
-
-    home = tmp_path_factory.mktemp("prefect-home")
-    with temporary_settings(updates={PREFECT_HOME: str(home)}), prefect_test_harness():
-        yield
 
 
 @pytest.fixture
