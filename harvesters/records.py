@@ -17,6 +17,14 @@ class AuthorName:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file attached to a work (software, dataset, poster, video, erratum...) and its URL."""
+
+    kind: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class WorkRecord:
     """One work as one source reported it.
 
@@ -46,6 +54,15 @@ class WorkRecord:
     code_links: tuple[str, ...] = ()
     citation_count: int | None = None
     datestamp: str | None = None
+    # Proceedings fields (ACL Anthology): the month as printed, page range, PDF, the source's
+    # venue ids, editors in order, attached files and awards.
+    month: str | None = None
+    pages: str | None = None
+    pdf_url: str | None = None
+    venues: tuple[str, ...] = ()
+    editors: tuple[AuthorName, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    awards: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The record without its raw payload, as JSON-ready values (dates as ISO strings)."""

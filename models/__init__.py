@@ -5,7 +5,15 @@ Nothing here does network I/O; harvesters hand typed records to ``models.loader`
 
 from models.authors import Author, AuthorIdentifier, AuthorNameVariant, Authorship, TrackedAuthor
 from models.base import Base
+from models.github import (
+    GitHubAuthorRepository,
+    GitHubRepository,
+    GitHubRepositoryAlias,
+    GitHubRepositorySnapshot,
+    GitHubWorkRepository,
+)
 from models.provenance import HarvestCursor, HarvestRun, QuarantinedRecord, SourceRecord
+from models.scholar import ScholarObservation, ScholarProfile, ScholarPublication
 from models.works import Work, WorkIdentifier, WorkLink
 
 __all__ = [
@@ -14,9 +22,17 @@ __all__ = [
     "AuthorNameVariant",
     "Authorship",
     "Base",
+    "GitHubAuthorRepository",
+    "GitHubRepository",
+    "GitHubRepositoryAlias",
+    "GitHubRepositorySnapshot",
+    "GitHubWorkRepository",
     "HarvestCursor",
     "HarvestRun",
     "QuarantinedRecord",
+    "ScholarObservation",
+    "ScholarProfile",
+    "ScholarPublication",
     "SourceRecord",
     "TrackedAuthor",
     "Work",

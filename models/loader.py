@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -178,6 +179,49 @@ def _existing_hashes(
     return found
 
 
+# Sources whose records may join a work by title and year when no identifier matches
+# (a Google Scholar row rarely names a DOI or arXiv id); the fuzzy merge step comes later.
+TITLE_YEAR_SOURCES = frozenset({"scholar"})
+
+
+def _work_by_title_year(session: Session, record: WorkRecord) -> list[int]:
+    """The one work with the same title match key and a year within one of the record's,
+    unless it carries another identifier of one of the record's schemes (two different ids
+    of one source never merge; Scholar entries of two different profiles may); nothing when
+    the title is short, the year unknown or the match ambiguous."""
+    key = title_match_key(record.title)
+    if record.year is None or len(key.split()) < 4:
+        return []
+    candidates = set(
+        session.scalars(
+            select(Work.id).where(
+                Work.match_key == key, Work.year.between(record.year - 1, record.year + 1)
+            )
+        )
+    )
+    if candidates and record.identifiers:
+        rows = session.execute(
+            select(WorkIdentifier.work_id, WorkIdentifier.scheme, WorkIdentifier.value).where(
+                WorkIdentifier.work_id.in_(candidates),
+                WorkIdentifier.scheme.in_(list(record.identifiers)),
+            )
+        )
+        candidates -= {
+            work_id
+            for work_id, scheme, value in rows
+            if _same_namespace(scheme, value, record.identifiers[scheme])
+        }
+    return sorted(candidates) if len(candidates) == 1 else []
+
+
+def _same_namespace(scheme: str, one: str, other: str) -> bool:
+    """Whether two ids of a scheme come from the same issuer: a Scholar ``user:pub`` id per
+    profile, any other scheme as a whole."""
+    if scheme == "scholar_pub":
+        return one.split(":", 1)[0] == other.split(":", 1)[0]
+    return True
+
+
 def _apply_to_work(
     session: Session, record: WorkRecord, authors: _AuthorResolver, now: datetime
 ) -> int:
@@ -189,6 +233,8 @@ def _apply_to_work(
             *(and_(WorkIdentifier.scheme == s, WorkIdentifier.value == v) for s, v in pairs)
         )
         work_ids = sorted(set(session.scalars(select(WorkIdentifier.work_id).where(condition))))
+    if not work_ids and record.source in TITLE_YEAR_SOURCES:
+        work_ids = _work_by_title_year(session, record)
     if len(work_ids) > 1:
         # Two works already claim identifiers of this record: the merge step decides, not us.
         logger.warning(
@@ -218,6 +264,11 @@ def _apply_to_work(
         work.comment = record.comment
         work.primary_category = record.primary_category
         work.categories = list(record.categories)
+        work.month = record.month
+        work.pages = record.pages
+        work.venues = list(record.venues) or None
+        work.editors = [_person_json(e) for e in record.editors] or None
+        work.awards = list(record.awards) or None
         work.canonical_source = record.source
         work.updated_at = now
     session.flush()
@@ -233,7 +284,14 @@ def _apply_to_work(
                 for s, v in pairs
             ],
         )
-    links = [("code", url) for url in record.code_links] + [("page", url) for url in record.urls]
+    links: list[tuple[str, str, str | None]] = [("code", url, None) for url in record.code_links]
+    links += [("page", url, None) for url in record.urls]
+    links += [("pdf", record.pdf_url, None)] if record.pdf_url else []
+    links += [("attachment", a.url, a.kind) for a in record.attachments]
+    unique: dict[str, tuple[str, str, str | None]] = {}
+    for link in links:
+        unique.setdefault(link[1], link)  # one row per URL (unique per work): first kind wins
+    links = list(unique.values())
     if links:
         stmt = insert_for(session, WorkLink).on_conflict_do_nothing(
             index_elements=["work_id", "url"]
@@ -241,8 +299,14 @@ def _apply_to_work(
         session.execute(
             stmt,
             [
-                {"work_id": work.id, "kind": kind, "url": url, "source": record.source}
-                for kind, url in links
+                {
+                    "work_id": work.id,
+                    "kind": kind,
+                    "url": url[:1024],
+                    "source": record.source,
+                    "label": label,
+                }
+                for kind, url, label in links
             ],
         )
     if take_fields:
@@ -263,6 +327,11 @@ def _apply_to_work(
                 ],
             )
     return work.id
+
+
+def _person_json(person: AuthorName) -> dict[str, Any]:
+    """An editor (or other person) as stored in a JSON column: name, affiliations, ids."""
+    return {"name": person.name, "affiliations": list(person.affiliations), "ids": person.ids}
 
 
 class _AuthorResolver:

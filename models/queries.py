@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from harvesters.normalize import name_key
 from models.authors import Author, AuthorIdentifier, AuthorNameVariant, Authorship, TrackedAuthor
 from models.dialect import insert_for
+from models.github_queries import author_repositories, repositories_by_work
 from models.provenance import SourceRecord
 from models.works import Work, WorkIdentifier, WorkLink
 
@@ -147,6 +148,7 @@ class WorkView:
     authors: list[str]
     code_links: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
+    repositories: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -201,6 +203,7 @@ def _views(session: Session, works: list[Work]) -> list[WorkView]:
             .order_by(WorkLink.id)
         ):
             code[work_id].append(url)
+    repos = repositories_by_work(session, ids)
     return [
         WorkView(
             id=w.id,
@@ -212,6 +215,7 @@ def _views(session: Session, works: list[Work]) -> list[WorkView]:
             authors=names[w.id],
             code_links=code[w.id],
             categories=list(w.categories or []),
+            repositories=repos[w.id],
         )
         for w in works
     ]
@@ -230,6 +234,8 @@ class AuthorSummary:
     coauthors: list[tuple[str, int]]
     code_links: list[str]
     first_author_works: int
+    repositories: list[dict[str, Any]] = field(default_factory=list)
+    stars: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -264,6 +270,7 @@ def author_summary(session: Session, name: str, top: int = 10) -> AuthorSummary:
     first_author = session.scalar(
         select(func.count()).where(Authorship.author_id == author.id, Authorship.position == 0)
     )
+    repos = author_repositories(session, author.id, [w.id for w in works])
     return AuthorSummary(
         name=author.display_name,
         author_id=author.id,
@@ -274,6 +281,8 @@ def author_summary(session: Session, name: str, top: int = 10) -> AuthorSummary:
         coauthors=[(n, c) for n, c in coauthor_rows],
         code_links=sorted({url for w in works for url in w.code_links}),
         first_author_works=first_author or 0,
+        repositories=repos,
+        stars=sum(r["stars"] or 0 for r in repos),
     )
 
 

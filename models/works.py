@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -32,6 +33,12 @@ class Work(Base):
     categories: Mapped[list[str]] = mapped_column(JSONType, default=list)
     match_key: Mapped[str] = mapped_column(String(255), index=True)
     canonical_source: Mapped[str] = mapped_column(String(32))
+    # Proceedings fields (ACL Anthology; NULL for sources without them).
+    month: Mapped[str | None] = mapped_column(String(64))
+    pages: Mapped[str | None] = mapped_column(String(64))
+    venues: Mapped[list[str] | None] = mapped_column(JSONType)
+    editors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    awards: Mapped[list[str] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -56,7 +63,8 @@ class WorkIdentifier(Base):
 
 
 class WorkLink(Base):
-    """A URL attached to a work: ``code`` (a repository), ``pdf`` or ``abstract`` page."""
+    """A URL attached to a work: ``code`` (a repository), ``page`` (abstract/landing page),
+    ``pdf``, or ``attachment`` (``label`` says which: software, dataset, video, erratum...)."""
 
     __tablename__ = "work_link"
     __table_args__ = (UniqueConstraint("work_id", "url"),)
@@ -66,3 +74,4 @@ class WorkLink(Base):
     kind: Mapped[str] = mapped_column(String(16))
     url: Mapped[str] = mapped_column(String(1024))
     source: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str | None] = mapped_column(String(255))
