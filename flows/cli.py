@@ -7,14 +7,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-# Sources `scholarflow harvest` accepts, and those announced but not built yet.
+from flows import scholar_commands
+
+# Sources `scholarflow harvest` accepts, in the order a plain `harvest` runs them.
 SOURCES: tuple[str, ...] = (
     "arxiv",
-    # "scholar",
-    # "github",
-    # "acl",
-)
-PLANNED: tuple[str, ...] = (
     "scholar",
     "github",
     "acl",
@@ -88,9 +85,56 @@ def build_parser() -> argparse.ArgumentParser:
     )
     harvest.add_argument("--metadata-prefix", choices=("arXiv", "oai_dc"), default="arXiv")
     harvest.add_argument("--max-pages", type=int, help="stop a window after N pages (resumable)")
-    # (Google Scholar options go here)
-    # (GitHub options go here)
-    # (ACL Anthology options go here)
+    scholar_commands.add_harvest_options(harvest)
+    harvest.add_argument(
+        "--github-login",
+        action="append",
+        dest="github_logins",
+        metavar="LOGIN",
+        help="GitHub: also list this login's repositories (repeatable)",
+    )
+    harvest.add_argument(
+        "--repo",
+        action="append",
+        dest="github_repos",
+        metavar="OWNER/NAME",
+        help="GitHub: follow this repository, a name or URL (repeatable)",
+    )
+    harvest.add_argument(
+        "--code-link",
+        action="append",
+        dest="github_code_links",
+        metavar="SCHEME:ID=URL",
+        help="GitHub: attach a repository to a work, e.g. arxiv:1605.08386=https://github.com/o/r",
+    )
+    harvest.add_argument(
+        "--github-refresh",
+        choices=("auto", "graphql", "rest"),
+        default="auto",
+        help="GitHub: refresh known repositories via GraphQL (needs GITHUB_TOKEN) or REST "
+        "(default auto: GraphQL when a token is set)",
+    )
+    harvest.add_argument(
+        "--on-rate-limit",
+        choices=("wait", "stop"),
+        default="wait",
+        help="GitHub: when the rate budget runs out, wait for the reset or stop (resumable)",
+    )
+    harvest.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="ACL: read this acl-anthology checkout (or folder with its data/ layout) instead "
+        "of syncing a copy from GitHub",
+    )
+    harvest.add_argument(
+        "--venue", dest="acl_venue", metavar="VENUE", help="ACL: backfill this venue id, e.g. acl"
+    )
+    harvest.add_argument(
+        "--years",
+        dest="acl_years",
+        metavar="Y[-Y]",
+        help="ACL: backfill these years, e.g. 2023 or 2020-2023",
+    )
     mode = harvest.add_mutually_exclusive_group()
     mode.add_argument("--replay", metavar="DIR", help="answer every request from recordings")
     mode.add_argument("--record", metavar="DIR", help="save every live exchange into DIR")
@@ -113,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--timezone", default="UTC")
 
     sub.add_parser("demo", help="run the whole pipeline offline on shipped recordings")
-    # (more commands, e.g. export / import, go here)
+    scholar_commands.add_commands(sub)
     return parser
 
 

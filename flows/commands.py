@@ -9,8 +9,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from flows import report
-from flows.cli import PLANNED, SOURCES
+from flows import report, scholar_commands
+from flows.cli import SOURCES
 from flows.pipeline import (
     HarvestSummary,
     harvest_arxiv_authors,
@@ -41,7 +41,8 @@ def progress(message: str) -> None:
 def dispatch(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     handler = {
-        # (more commands: "export": ..., "import": ... go here)
+        "export": scholar_commands.cmd_export,
+        "import": scholar_commands.cmd_import,
         "db": cmd_db,
         "authors": cmd_authors,
         "harvest": cmd_harvest,
@@ -128,20 +129,15 @@ def _source_harvests() -> dict[str, Callable[[argparse.Namespace, Any, Attempt],
     harvest and records its summary, or its error without stopping the other harvests."""
     return {
         "arxiv": _harvest_arxiv,
-        # "scholar": (Google Scholar harvest goes here)
-        # "github": (GitHub harvest goes here)
-        # "acl": (ACL Anthology harvest goes here)
+        "scholar": scholar_commands.harvest,
+        "github": _harvest_github,
+        "acl": _harvest_acl,
     }
 
 
 def cmd_harvest(args: argparse.Namespace) -> int:
     sources = args.sources or list(SOURCES)
     for source in sources:
-        if source in PLANNED:
-            raise UserError(
-                f"source {source!r} is planned but not available yet; "
-                f"available: {', '.join(SOURCES)}"
-            )
         if source not in SOURCES:
             raise UserError(f"unknown source {source!r}; available: {', '.join(SOURCES)}")
     if args.prefect:
@@ -164,6 +160,12 @@ def cmd_harvest(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     for summary in summaries:
         print(report.run_line(summary))
+        if summary.status != "succeeded":
+            # A blocked run (Scholar CAPTCHA, spent GitHub budget) kept what it fetched, but
+            # the harvest is incomplete: say so and exit 1 so a cron job notices.
+            failures.append(
+                f"{summary.source} run {summary.run_id} {summary.status}: {summary.error}"
+            )
     for failure in failures:
         print(f"failed: {failure}", file=sys.stderr)
     return 1 if failures else 0
@@ -205,6 +207,18 @@ def _harvest_arxiv(args: argparse.Namespace, sessions: Any, attempt: Attempt) ->
                 progress=progress,
             )
         )
+
+
+def _harvest_acl(args: argparse.Namespace, sessions: Any, attempt: Attempt) -> None:
+    from flows.acl_commands import harvest_acl_cli
+
+    harvest_acl_cli(args, sessions, attempt)
+
+
+def _harvest_github(args: argparse.Namespace, sessions: Any, attempt: Attempt) -> None:
+    from flows.github_commands import harvest_github_cli
+
+    harvest_github_cli(args, sessions, attempt)
 
 
 def _wants_tracked_authors(args: argparse.Namespace) -> bool:

@@ -13,7 +13,10 @@ from prefect import Flow
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.schedules import Cron, Schedule
 
+from flows.prefect_acl import harvest_acl
 from flows.prefect_flows import backfill, harvest_arxiv, nightly
+from flows.prefect_github import harvest_github_flow
+from flows.prefect_scholar import harvest_scholar
 
 TAGS = ["scholarflow"]
 DEFAULT_CRON = "0 3 * * *"
@@ -29,20 +32,39 @@ def build_deployments(cron: str = DEFAULT_CRON, timezone: str = "UTC") -> list[R
         _deployment(
             nightly,
             "nightly",
-            "Nightly harvest of every source: arXiv tracked authors and OAI-PMH sets since "
-            "their stored cursors. One failing source never stops the others.",
+            "Nightly harvest of every source (arXiv, ACL Anthology, Google Scholar, GitHub) "
+            "since their stored cursors. One failing source never stops the others.",
             schedules=[Cron(cron, timezone=timezone)],
         ),
         _deployment(
             backfill,
             "backfill",
-            "Harvest a source for a past date window (and tracked authors since then). "
+            "Harvest one source for a past date window (arXiv sets, ACL venue and years) or "
+            "re-harvest its tracked authors. "
             "Resumes from stored checkpoints when started again with the same parameters.",
         ),
         _deployment(
             harvest_arxiv,
             "harvest-arxiv",
             "Harvest arXiv on demand: tracked authors, given ids, OAI-PMH sets.",
+        ),
+        _deployment(
+            harvest_acl,
+            "harvest-acl",
+            "Harvest the ACL Anthology: tracked authors (ACL id, ORCID, name) and a backfill "
+            "by venue and year range. Only changed collection files are fetched and parsed.",
+        ),
+        _deployment(
+            harvest_scholar,
+            "harvest-scholar",
+            "Harvest Google Scholar profiles of the tracked authors within a time budget; "
+            "a CAPTCHA, 403 or login redirect ends the run as blocked, keeping what it got.",
+        ),
+        _deployment(
+            harvest_github_flow,
+            "harvest-github",
+            "Harvest GitHub: tracked authors' repositories, works' code repositories, and a "
+            "dated snapshot (stars, forks, watchers, issues) of every known repository.",
         ),
     ]
 

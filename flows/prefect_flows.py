@@ -14,12 +14,11 @@ time anyway.
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from pydantic import Field
 
 from flows.pipeline import (
     harvest_arxiv_authors,
@@ -27,6 +26,7 @@ from flows.pipeline import (
     harvest_arxiv_window,
     midnight_utc,
 )
+from flows.prefect_acl import harvest_acl
 from flows.prefect_common import (
     TASK_RETRIES,
     TASK_RETRY_DELAYS,
@@ -39,6 +39,8 @@ from flows.prefect_common import (
     retry_if_transient,
     safe_url,
 )
+from flows.prefect_github import harvest_github_flow
+from flows.prefect_scholar import harvest_scholar
 from flows.runtime import (
     arxiv_api_harvester,
     arxiv_oai_harvester,
@@ -47,9 +49,7 @@ from flows.runtime import (
 )
 
 MetadataPrefix = Literal["arXiv", "oai_dc"]
-# Pydantic renders a one-value Literal as JSON-schema "const"; the explicit "enum" makes the
-# Prefect UI show a select (which gains entries as sources are added to the Literal).
-BackfillSource = Annotated[Literal["arxiv"], Field(json_schema_extra={"enum": ["arxiv"]})]
+BackfillSource = Literal["arxiv", "acl", "scholar", "github"]
 HARVEST_ARXIV_ARTIFACT_KEY = "harvest-arxiv-summary"
 NIGHTLY_ARTIFACT_KEY = "nightly-summary"
 
@@ -224,16 +224,24 @@ def harvest_arxiv(
     return parts.finish("harvest-arxiv", database, HARVEST_ARXIV_ARTIFACT_KEY)
 
 
+NightlySource = Literal["arxiv", "acl", "scholar", "github"]
+
+
 @flow(name="nightly")
 def nightly(
     sets: list[str] = ["cs"],  # noqa: B006 - never mutated; the UI form shows it
     metadata_prefix: MetadataPrefix = "arXiv",
+    sources: list[NightlySource] = ["arxiv", "acl", "scholar", "github"],  # noqa: B006
     database_url: str | None = None,
 ) -> dict[str, Any]:
     """The nightly harvest: every source as its own subflow, one source's failure isolated.
 
-    arXiv: the active tracked authors since their cursors, plus one OAI-PMH window per set
-    since the set's stored last datestamp (yesterday when nothing is stored). Returns
+    In order: arXiv (the active tracked authors since their cursors, plus one OAI-PMH window
+    per set since the set's stored last datestamp, yesterday when nothing is stored); the ACL
+    Anthology (sync the changed collection files, then the tracked authors' papers in them);
+    Google Scholar (tracked authors with a Scholar id, within the blocking time budget);
+    GitHub last, so it sees the code links the other sources just stored (it stops rather
+    than sleeps when the rate budget runs out; the next night resumes). Returns
     ``{source: result}`` where result is the source flow's dict, or
     ``{"status": "failed", "error": ...}`` when that source's flow raised. Raises
     HarvestFailedError when every source failed.
@@ -241,18 +249,23 @@ def nightly(
     Args:
         sets: arXiv OAI-PMH sets to harvest incrementally.
         metadata_prefix: OAI-PMH metadata format.
+        sources: Which sources to harvest (default: all).
         database_url: SQLAlchemy URL (empty: SCHOLARFLOW_DATABASE_URL or the default SQLite
             file).
     """
     logger = get_run_logger()
     results: dict[str, dict[str, Any]] = {}
-    sources: dict[str, Callable[[], dict[str, Any]]] = {
+    flows: dict[str, Callable[[], dict[str, Any]]] = {
         "arxiv": lambda: harvest_arxiv(
             sets=sets, metadata_prefix=metadata_prefix, database_url=database_url
         ),
-        # Later sources (scholar, github, acl) go here as more subflows.
+        "acl": lambda: harvest_acl(database_url=database_url),
+        "scholar": lambda: harvest_scholar(database_url=database_url),
+        "github": lambda: harvest_github_flow(on_rate_limit="stop", database_url=database_url),
     }
-    for source, run in sources.items():
+    for source, run in flows.items():
+        if source not in sources:
+            continue
         try:
             results[source] = run()
         except Exception as exc:
@@ -288,21 +301,29 @@ def backfill(
     authors: list[str] | None = None,
     sets: list[str] = ["cs"],  # noqa: B006 - never mutated; the UI form shows it
     metadata_prefix: MetadataPrefix = "arXiv",
+    venue: str | None = None,
     database_url: str | None = None,
 ) -> dict[str, Any]:
     """Harvest one source for a past date window (typed parameters: a form in the Prefect UI).
 
-    Checkpoints are stored after every page, so a killed backfill started again with the
-    same parameters resumes where it stopped. Returns what the source's flow returns and
+    Checkpoints are stored after every page or file, so a killed backfill started again with
+    the same parameters resumes where it stopped. Returns what the source's flow returns and
     raises what it raises.
+
+    - arxiv: the OAI-PMH sets for the window, and the tracked authors since ``since``.
+    - acl: every paper of ``venue`` (empty: every venue) from the year of ``since`` to the
+      year of ``until``.
+    - scholar: the tracked authors' profiles (Scholar has no date window).
+    - github: the tracked authors' repositories and every known repository (no date window).
 
     Args:
         source: Which source to backfill.
         since: First day of the window.
         until: Last day of the window (empty: up to now).
-        authors: Tracked authors to re-harvest since that day (empty: all active ones).
+        authors: Tracked authors to re-harvest (empty: all active ones).
         sets: arXiv OAI-PMH sets to harvest for the window.
         metadata_prefix: OAI-PMH metadata format.
+        venue: ACL Anthology venue id (acl, emnlp, naacl, findings...) for an acl backfill.
         database_url: SQLAlchemy URL (empty: SCHOLARFLOW_DATABASE_URL or the default SQLite
             file).
     """
@@ -316,4 +337,17 @@ def backfill(
             metadata_prefix=metadata_prefix,
             database_url=database_url,
         )
+    if source == "acl":
+        return harvest_acl(
+            authors=authors,
+            tracked_authors=bool(authors),
+            venue=venue,
+            year_from=since.year,
+            year_to=until.year if until else None,
+            database_url=database_url,
+        )
+    if source == "github":
+        return harvest_github_flow(authors=authors, database_url=database_url)
+    if source == "scholar":
+        return harvest_scholar(authors=authors, database_url=database_url)
     raise ValueError(f"unknown source {source!r}")

@@ -133,8 +133,9 @@ def test_bad_input_gives_usage_errors(tmp_path: Path) -> None:
     assert run(tmp_path, "harvest", "--since", "yesterday", check=False).returncode == 2
     unknown = run(tmp_path, "show", "Nobody Atall", check=False)
     assert unknown.returncode == 2 and "no author named 'Nobody Atall'" in unknown.stderr
-    planned = run(tmp_path, "harvest", "scholar", check=False)
-    assert planned.returncode == 2 and "not available yet" in planned.stderr
+    unknown_source = run(tmp_path, "harvest", "orcid", check=False)
+    assert unknown_source.returncode == 2
+    assert "unknown source 'orcid'; available: arxiv, scholar, github, acl" in unknown_source.stderr
 
 
 @pytest.mark.parametrize("command", [["works"], ["authors", "list"]])

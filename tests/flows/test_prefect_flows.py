@@ -16,15 +16,12 @@ import pytest
 from conftest import ARXIV_RECORDINGS
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
-    ArtifactFilter,
-    ArtifactFilterFlowRunId,
-    ArtifactFilterKey,
     FlowRunFilter,
     FlowRunFilterId,
 )
-from prefect.client.schemas.objects import Artifact
 from prefect.client.schemas.sorting import TaskRunSort
 from prefect.states import Completed, Failed, State
+from prefect_api import artifact_markdown
 from sqlalchemy import select
 
 from flows.deployments import build_deployments
@@ -141,7 +138,11 @@ def test_window_then_nightly_continues_from_the_stored_datestamp(db_url: str) ->
     with replaying(ARXIV_RECORDINGS):
         results = nightly(sets=["physics:hep-th"], database_url=db_url)
 
-    assert set(results) == {"arxiv"}
+    # Every source ran as its own subflow; with no tracked author and no known repository
+    # the other three had nothing to do (and sent no request: none is recorded).
+    assert list(results) == ["arxiv", "acl", "scholar", "github"]
+    for source in ("acl", "scholar", "github"):
+        assert results[source]["status"] == "succeeded", results[source]
     assert results["arxiv"]["status"] == "succeeded"
     (run,) = results["arxiv"]["runs"]
     assert run["part"] == "window:physics:hep-th"
@@ -154,11 +155,24 @@ def test_window_then_nightly_continues_from_the_stored_datestamp(db_url: str) ->
 def test_nightly_reports_a_failed_source_and_fails_when_all_did(db_url: str) -> None:
     # Nothing stored for math: the window starts yesterday, which has no recording.
     with replaying(ARXIV_RECORDINGS):
-        state = nightly(sets=["math"], database_url=db_url, return_state=True)
+        partial = nightly(sets=["math"], database_url=db_url, return_state=True)
+        state = nightly(sets=["math"], sources=["arxiv"], database_url=db_url, return_state=True)
 
+    # arXiv failed, the other sources still ran: the nightly run completes and says so.
+    assert partial.is_completed(), partial
+    results = partial.result()
+    assert results["arxiv"]["status"] == "failed"
+    assert [s for s, r in results.items() if r["status"] == "succeeded"] == [
+        "acl",
+        "scholar",
+        "github",
+    ]
+
+    # Only arXiv asked for, and it failed: the nightly run fails.
     assert state.is_failed(), state
     exc = state.result(raise_on_failure=False)
     assert isinstance(exc, HarvestFailedError)
+    assert list(exc.result) == ["arxiv"]
     arxiv = exc.result["arxiv"]
     assert arxiv["status"] == "failed"
     (run,) = arxiv["runs"]
@@ -205,36 +219,9 @@ def test_the_flow_fails_when_every_part_failed_and_still_reports(db_url: str) ->
     assert isinstance(exc, HarvestFailedError)
     assert exc.result["status"] == "failed"
     assert "incorrect id format for abc" in str(exc)
-    markdown = _artifact_markdown(state.state_details.flow_run_id)
+    markdown = artifact_markdown(state.state_details.flow_run_id, HARVEST_ARXIV_ARTIFACT_KEY)
     assert "# harvest-arxiv: failed" in markdown
     assert "incorrect id format for abc" in markdown
-
-
-def _artifact_markdown(flow_run_id: UUID) -> str:
-    """The markdown of the flow run's summary artifact, read back through the API.
-
-    ``client.read_artifacts`` (and ``Artifact.get``) cannot be used here: the client sends
-    ``null`` for every filter left out, which this server (prefect 3.8.8 on fastapi 0.154)
-    answers with 422, and an empty ``task_runs`` filter drops flow-level artifacts. So the
-    request body names only the artifact filter.
-    """
-    artifact_filter = ArtifactFilter(
-        key=ArtifactFilterKey(any_=[HARVEST_ARXIV_ARTIFACT_KEY]),
-        flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]),
-    )
-    body = {
-        "artifacts": artifact_filter.model_dump(mode="json", exclude_unset=True),
-        "sort": "CREATED_DESC",
-        "limit": 10,
-        "offset": 0,
-    }
-    with get_client(sync_client=True) as client:
-        response = client.request("POST", "/artifacts/filter", json=body)
-    artifacts = Artifact.model_validate_list(response.json())
-    assert len(artifacts) == 1, artifacts
-    assert artifacts[0].type == "markdown"
-    assert artifacts[0].flow_run_id == flow_run_id
-    return str(artifacts[0].data)
 
 
 @pytest.mark.prefect
@@ -250,7 +237,7 @@ def test_each_flow_run_publishes_a_summary_artifact(tmp_path: Path) -> None:
     )
     assert state.is_completed(), state
 
-    markdown = _artifact_markdown(state.state_details.flow_run_id)
+    markdown = artifact_markdown(state.state_details.flow_run_id, HARVEST_ARXIV_ARTIFACT_KEY)
     print(markdown)
     assert "# harvest-arxiv: succeeded" in markdown
     assert f"Database: `{url}`" in markdown
@@ -268,7 +255,14 @@ def test_each_flow_run_publishes_a_summary_artifact(tmp_path: Path) -> None:
 def test_deployments_schedule_nightly_and_render_backfill_as_a_form() -> None:
     deployments = {d.name: d for d in build_deployments()}
 
-    assert list(deployments) == ["nightly", "backfill", "harvest-arxiv"]
+    assert list(deployments) == [
+        "nightly",
+        "backfill",
+        "harvest-arxiv",
+        "harvest-acl",
+        "harvest-scholar",
+        "harvest-github",
+    ]
     assert all(d.tags == ["scholarflow"] and d.description for d in deployments.values())
     (schedule,) = deployments["nightly"].schedules
     assert schedule.schedule.cron == "0 3 * * *"
@@ -288,12 +282,13 @@ def test_deployments_schedule_nightly_and_render_backfill_as_a_form() -> None:
         "authors",
         "sets",
         "metadata_prefix",
+        "venue",
         "database_url",
     ]
     assert props["since"]["type"] == "string"
     assert props["since"]["format"] == "date"
     assert props["source"]["type"] == "string"
-    assert props["source"]["enum"] == ["arxiv"]
+    assert props["source"]["enum"] == ["arxiv", "acl", "scholar", "github"]
     assert props["source"]["default"] == "arxiv"
     # Optional parameters render as anyOf [the type, null].
     assert {"type": "array", "items": {"type": "string"}} in props["authors"]["anyOf"]
@@ -309,7 +304,7 @@ def test_deployment_entrypoints_load_the_flows() -> None:
     from prefect.flows import load_flow_from_entrypoint
 
     for deployment in build_deployments():
-        assert deployment.entrypoint.startswith("flows.prefect_flows.")
+        assert deployment.entrypoint.startswith("flows.prefect_")
         assert load_flow_from_entrypoint(deployment.entrypoint).name == deployment.flow_name
 
 
