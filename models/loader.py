@@ -339,7 +339,8 @@ class _AuthorResolver:
 
     Strong ids (``AuthorName.ids``) are tried first; sources without them fall back to the
     provisional ``name`` identifier (the folded name). Homonyms sharing a folded name are
-    merged by this fallback until the author-merge step replaces it.
+    merged by this fallback until the author-merge step replaces it, except when their
+    strong ids of one scheme differ: then they stay two authors.
     """
 
     def __init__(self, session: Session) -> None:
@@ -352,8 +353,14 @@ class _AuthorResolver:
         key = name_key(author.name)
         keys.append(("name", key or author.name.strip().lower() or "?"))
         known = self._known(keys)
-        # Strong ids first, in the order given; the folded name last.
-        author_id = next((known[k] for k in keys if k in known), None)
+        # Strong ids first, in the order given; the folded name last, and only when the
+        # author it names has no other id in a scheme this name carries (two ACL person
+        # ids, two ORCIDs: two people, whatever the name).
+        author_id = next((known[k] for k in keys[:-1] if k in known), None)
+        if author_id is None and keys[-1] in known:
+            candidate = known[keys[-1]]
+            if not self._conflicts(candidate, dict(keys[:-1])):
+                author_id = candidate
         if author_id is None:
             new = Author(display_name=author.name[:255], name_key=key)
             self.session.add(new)
@@ -376,6 +383,18 @@ class _AuthorResolver:
             self.session.execute(stmt, [{"author_id": author_id, "name": variant[1]}])
             self.variants.add(variant)
         return author_id
+
+    def _conflicts(self, author_id: int, ids: dict[str, str]) -> bool:
+        """Whether ``author_id`` already has a different id in one of ``ids``' schemes."""
+        if not ids:
+            return False
+        rows = self.session.execute(
+            select(AuthorIdentifier.scheme, AuthorIdentifier.value).where(
+                AuthorIdentifier.author_id == author_id,
+                AuthorIdentifier.scheme.in_(list(ids)),
+            )
+        )
+        return any(ids[scheme] != value for scheme, value in rows)
 
     def _known(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Which of ``keys`` already belong to an author, and to whom (cached per batch)."""
