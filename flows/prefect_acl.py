@@ -23,12 +23,10 @@ from flows.acl_commands import (
 )
 from flows.acl_pipeline import harvest_acl_authors, harvest_acl_venue, sync_acl_data
 from flows.prefect_common import (
-    TASK_RETRIES,
-    TASK_RETRY_DELAYS,
     PartRunner,
     Summary,
     flow_database,
-    retry_if_transient,
+    harvest_task,
     safe_url,
 )
 from flows.runtime import http_mode
@@ -37,13 +35,7 @@ HARVEST_ACL_ARTIFACT_KEY = "harvest-acl-summary"
 Year = Annotated[int, Field(ge=1950, le=2100)]
 
 
-@task(
-    name="harvest-acl-sync",
-    retries=TASK_RETRIES,
-    retry_delay_seconds=TASK_RETRY_DELAYS,
-    retry_condition_fn=retry_if_transient,
-    cache_policy=NO_CACHE,
-)
+@harvest_task("harvest-acl-sync")
 def harvest_acl_sync_task(
     data_dir: str,
     all_files: bool,

@@ -6,8 +6,9 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from prefect import Task, get_run_logger
+from prefect import Task, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.states import State, get_state_exception
 from sqlalchemy.engine import make_url
@@ -66,6 +67,20 @@ def _state_exception(state: State[Any]) -> BaseException | None:
     except Exception:
         return None
     return exc if isinstance(exc, BaseException) else None
+
+
+def harvest_task(name: str, **options: Any) -> Any:
+    """The decorator of a task that harvests over the network: TASK_RETRIES retries after
+    TASK_RETRY_DELAYS, for transient errors only, never cached. ``options`` go to
+    ``prefect.task`` (e.g. ``task_run_name``)."""
+    return task(
+        name=name,
+        retries=TASK_RETRIES,
+        retry_delay_seconds=TASK_RETRY_DELAYS,
+        retry_condition_fn=retry_if_transient,
+        cache_policy=NO_CACHE,
+        **options,
+    )
 
 
 def retry_if_transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:

@@ -16,9 +16,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
 
 from flows.pipeline import (
     harvest_arxiv_authors,
@@ -28,15 +27,13 @@ from flows.pipeline import (
 )
 from flows.prefect_acl import harvest_acl
 from flows.prefect_common import (
-    TASK_RETRIES,
-    TASK_RETRY_DELAYS,
     HarvestFailedError,
     PartRunner,
     Summary,
     describe_error,
     flow_database,
+    harvest_task,
     md_cell,
-    retry_if_transient,
     safe_url,
 )
 from flows.prefect_github import harvest_github_flow
@@ -57,13 +54,7 @@ NIGHTLY_ARTIFACT_KEY = "nightly-summary"
 # --------------------------------------------------------------------------- tasks
 
 
-@task(
-    name="harvest-arxiv-authors",
-    retries=TASK_RETRIES,
-    retry_delay_seconds=TASK_RETRY_DELAYS,
-    retry_condition_fn=retry_if_transient,
-    cache_policy=NO_CACHE,
-)
+@harvest_task("harvest-arxiv-authors")
 def harvest_arxiv_authors_task(
     authors: list[str] | None = None,
     since: date | None = None,
@@ -94,13 +85,7 @@ def harvest_arxiv_authors_task(
     return summary.as_dict()
 
 
-@task(
-    name="harvest-arxiv-ids",
-    retries=TASK_RETRIES,
-    retry_delay_seconds=TASK_RETRY_DELAYS,
-    retry_condition_fn=retry_if_transient,
-    cache_policy=NO_CACHE,
-)
+@harvest_task("harvest-arxiv-ids")
 def harvest_arxiv_ids_task(
     ids: list[str],
     replay: str | None = None,
@@ -116,14 +101,7 @@ def harvest_arxiv_ids_task(
     return summary.as_dict()
 
 
-@task(
-    name="harvest-arxiv-window",
-    task_run_name="harvest-arxiv-window-{set_spec}",
-    retries=TASK_RETRIES,
-    retry_delay_seconds=TASK_RETRY_DELAYS,
-    retry_condition_fn=retry_if_transient,
-    cache_policy=NO_CACHE,
-)
+@harvest_task("harvest-arxiv-window", task_run_name="harvest-arxiv-window-{set_spec}")
 def harvest_arxiv_window_task(
     set_spec: str,
     since: date | None = None,

@@ -9,8 +9,7 @@ Importing this module imports Prefect.
 
 from typing import Any, Literal
 
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 
 from flows.github_pipeline import (
     GitHubLogin,
@@ -19,12 +18,10 @@ from flows.github_pipeline import (
     tracked_github_logins,
 )
 from flows.prefect_common import (
-    TASK_RETRIES,
-    TASK_RETRY_DELAYS,
     PartRunner,
     Summary,
     flow_database,
-    retry_if_transient,
+    harvest_task,
     safe_url,
 )
 from flows.runtime import http_mode
@@ -49,13 +46,7 @@ def load_token(secret_name: str | None) -> str | None:
     return token_from_env()
 
 
-@task(
-    name="harvest-github-repositories",
-    retries=TASK_RETRIES,
-    retry_delay_seconds=TASK_RETRY_DELAYS,
-    retry_condition_fn=retry_if_transient,
-    cache_policy=NO_CACHE,
-)
+@harvest_task("harvest-github-repositories")
 def harvest_github_task(
     authors: list[str] | None = None,
     logins: list[str] | None = None,

@@ -9,16 +9,13 @@ task returns its summary (status ``blocked``), so Prefect does not retry into th
 
 from typing import Any
 
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 
 from flows.prefect_common import (
-    TASK_RETRIES,
-    TASK_RETRY_DELAYS,
     PartRunner,
     Summary,
     flow_database,
-    retry_if_transient,
+    harvest_task,
     safe_url,
 )
 from flows.runtime import http_mode
@@ -28,13 +25,7 @@ from models.scholar_store import tracked_scholar_targets
 HARVEST_SCHOLAR_ARTIFACT_KEY = "harvest-scholar-summary"
 
 
-@task(
-    name="harvest-scholar-profiles",
-    retries=TASK_RETRIES,
-    retry_delay_seconds=TASK_RETRY_DELAYS,
-    retry_condition_fn=retry_if_transient,
-    cache_policy=NO_CACHE,
-)
+@harvest_task("harvest-scholar-profiles")
 def harvest_scholar_profiles_task(
     authors: list[str] | None = None,
     fills: int | None = None,

@@ -26,7 +26,7 @@ from models.github import (
     GitHubRepositorySnapshot,
     GitHubWorkRepository,
 )
-from models.loader import LoadCounts, content_hash
+from models.loader import LoadCounts, content_hash, upsert_source_records
 from models.provenance import SourceRecord
 from models.works import WorkIdentifier, WorkLink
 
@@ -446,23 +446,7 @@ def _store_source_record(
         "first_run_id": run_id,
         "last_run_id": run_id,
     }
-    stmt = insert_for(session, SourceRecord)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["source", "source_id"],
-        set_={
-            name: stmt.excluded[name]
-            for name in (
-                "payload",
-                "payload_format",
-                "content_hash",
-                "parsed",
-                "last_seen",
-                "changed_at",
-                "last_run_id",
-            )
-        },
-    )
-    session.execute(stmt, [values])
+    upsert_source_records(session, [values], keep_work=True)
     return "inserted" if known is None else "updated"
 
 

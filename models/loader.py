@@ -111,27 +111,38 @@ def load_batch(session: Session, records: Sequence[WorkRecord], run_id: int | No
             counts.updated += 1
         else:
             counts.inserted += 1
-    if rows:
-        stmt = insert_for(session, SourceRecord)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["source", "source_id"],
-            set_={
-                name: stmt.excluded[name]
-                for name in (
-                    "payload",
-                    "payload_format",
-                    "content_hash",
-                    "parsed",
-                    "work_id",
-                    "last_seen",
-                    "changed_at",
-                    "last_run_id",
-                )
-            },
-        )
-        session.execute(stmt, rows)
+    upsert_source_records(session, rows)
     session.flush()
     return counts
+
+
+_REPLACED_ON_CHANGE = (
+    "payload",
+    "payload_format",
+    "content_hash",
+    "parsed",
+    "work_id",
+    "last_seen",
+    "changed_at",
+    "last_run_id",
+)
+
+
+def upsert_source_records(
+    session: Session, rows: list[dict[str, Any]], *, keep_work: bool = False
+) -> None:
+    """Insert ``source_record`` rows; a row whose ``(source, source_id)`` exists replaces the
+    stored payload, hash, parsed form and last-seen fields (``first_seen``/``first_run_id``
+    stay). ``keep_work`` leaves ``work_id`` as stored (records that are not works)."""
+    if not rows:
+        return
+    stmt = insert_for(session, SourceRecord)
+    replaced = [c for c in _REPLACED_ON_CHANGE if not (keep_work and c == "work_id")]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["source", "source_id"],
+        set_={name: stmt.excluded[name] for name in replaced},
+    )
+    session.execute(stmt, rows)
 
 
 def quarantine(session: Session, items: Iterable[QuarantinedInput], run_id: int | None) -> int:
