@@ -198,3 +198,14 @@ def test_a_scraperapi_key_never_reaches_a_log_line(
     assert "Matthias König" in html
     assert "api.scraperapi.com" in caplog.text  # httpx logged the request...
     assert key not in caplog.text  # ...with the key masked
+
+
+def test_a_socks_proxy_is_usable_out_of_the_box() -> None:
+    settings = ScholarSettings.from_env(
+        {"SCHOLARFLOW_SCHOLAR_PROXY": "socks5://harvester:pw-5oc@proxy.example:1080"}
+    )
+    with ScholarClient(settings) as scholar:
+        # httpx[socks] is a dependency: the client routes through a SOCKS pool instead of
+        # refusing the setting (no connection is opened until a request).
+        pools = {type(t._pool).__name__ for t in scholar._client._mounts.values() if t}  # type: ignore[union-attr]
+    assert pools == {"SOCKSProxy"}
