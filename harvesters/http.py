@@ -56,7 +56,8 @@ class PoliteHttpClient:
         when a Retry-After exceeds ``retry.max_wait``) and SourceUnavailableError when the
         source cannot be reached after retries.
         """
-        shown = str(httpx.URL(url, params=params))
+        # httpx.URL(url, params=None) drops url's own query; merge instead, as the request does.
+        shown = str(httpx.URL(url).copy_merge_params(params)) if params else url
         return with_retries(
             lambda attempt: self._attempt(url, params, shown, attempt),
             policy=self.retry,
