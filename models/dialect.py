@@ -11,8 +11,12 @@ from sqlalchemy.orm import Session
 def insert_for(session: Session, table: Any) -> Any:
     """An ``INSERT`` for ``table`` that supports ``on_conflict_do_*`` on the session's dialect.
 
-    Raises NotImplementedError for dialects other than SQLite and PostgreSQL.
+    An ORM class is turned into its ``Table``: a Core insert's compiled form is cached, where
+    the ORM bulk-insert path compiled every executemany again (most of the loader's time).
+    Column defaults still apply. Raises NotImplementedError for dialects other than SQLite
+    and PostgreSQL.
     """
+    table = getattr(table, "__table__", table)
     name = session.get_bind().dialect.name
     if name == "postgresql":
         return postgresql.insert(table)
