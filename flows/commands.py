@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -268,13 +269,17 @@ def cmd_works(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from models.queries import author_summary
+    from models.scholar_store import author_scholar_metrics
 
     with _db(args)() as session:
         summary = author_summary(session, args.author)
+        scholar = author_scholar_metrics(session, summary.author_id)
     if args.json:
-        print(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+        data = summary.as_dict()
+        data["scholar"] = [dataclasses.asdict(m) for m in scholar]
+        print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     else:
-        print(report.author_text(summary))
+        print(report.author_text(summary, scholar))
         print(report.works_text(summary.works))
     return 0
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from flows.harvest_run import HarvestSummary
 from models.queries import AuthorSummary, WorkView
+
+if TYPE_CHECKING:
+    from models.scholar_store import ScholarMetrics
 
 
 def run_line(summary: HarvestSummary) -> str:
@@ -31,7 +35,7 @@ def works_text(works: Iterable[WorkView]) -> str:
     return "\n".join(lines) if lines else "(no works)"
 
 
-def author_text(summary: AuthorSummary) -> str:
+def author_text(summary: AuthorSummary, scholar: Sequence[ScholarMetrics] = ()) -> str:
     years = f"{summary.first_year}-{summary.last_year}" if summary.first_year is not None else "n/a"
     cats = ", ".join(f"{c} ({n})" for c, n in summary.categories) or "n/a"
     coauthors = ", ".join(f"{c} ({n})" for c, n in summary.coauthors) or "n/a"
@@ -43,4 +47,22 @@ def author_text(summary: AuthorSummary) -> str:
     ]
     if summary.code_links:
         lines.append(f"  code: {', '.join(summary.code_links)}")
+    if summary.repositories:
+        top = ", ".join(f"{r['full_name']} ({r['stars'] or 0})" for r in summary.repositories[:3])
+        lines.append(
+            f"  GitHub: {len(summary.repositories)} repositories, {summary.stars} stars; "
+            f"most starred: {top}"
+        )
+    lines += [scholar_line(m) for m in scholar]
     return "\n".join(lines)
+
+
+def scholar_line(metrics: ScholarMetrics) -> str:
+    def show(value: int | None) -> str:
+        return "n/a" if value is None else str(value)
+
+    return (
+        f"  Google Scholar {metrics.scholar_id}: cited by {show(metrics.citedby)}, "
+        f"h-index {show(metrics.hindex)}, i10-index {show(metrics.i10index)} "
+        f"(observed {metrics.observed_at:%Y-%m-%d})"
+    )

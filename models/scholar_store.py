@@ -367,6 +367,30 @@ def gs_data_state(session: Session, scholar_id: str) -> GsDataState:
     )
 
 
+@dataclass(frozen=True)
+class ScholarMetrics:
+    """A stored Scholar profile's headline numbers and when they were observed."""
+
+    scholar_id: str
+    citedby: int | None
+    hindex: int | None
+    i10index: int | None
+    observed_at: datetime
+
+
+def author_scholar_metrics(session: Session, author_id: int) -> list[ScholarMetrics]:
+    """The numbers of the Scholar profiles linked to the canonical author ``author_id`` (by a
+    tracked author's Scholar id), by Scholar id; empty when none is stored."""
+    rows = session.scalars(
+        select(ScholarProfile)
+        .where(ScholarProfile.author_id == author_id)
+        .order_by(ScholarProfile.scholar_id)
+    )
+    return [
+        ScholarMetrics(p.scholar_id, p.citedby, p.hindex, p.i10index, p.observed_at) for p in rows
+    ]
+
+
 def _last_per_key(items: Iterable[Any], key: Any) -> list[Any]:
     latest: dict[Any, Any] = {}
     for item in items:

@@ -58,15 +58,88 @@ def test_help_is_fast_and_lists_the_commands(tmp_path: Path) -> None:
     assert probe.stdout.split() == ["False", "False"]
 
 
-def test_demo_stores_and_prints_the_works_offline(tmp_path: Path, database_url: str) -> None:
+def row_counts(url: str) -> dict[str, int]:
+    """Rows of every table but harvest_run (one row per run by design), and ``acl ids``: the
+    ACL Anthology identifiers of works."""
+    from sqlalchemy import func, select
+
+    from models.base import Base
+    from models.engine import make_engine
+    from models.works import WorkIdentifier
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            counts = {
+                name: conn.scalar(select(func.count()).select_from(table)) or 0
+                for name, table in Base.metadata.tables.items()
+                if name != "harvest_run"
+            }
+            acl = select(func.count()).where(WorkIdentifier.scheme == "acl")
+            counts["acl ids"] = conn.scalar(acl) or 0
+            return counts
+    finally:
+        engine.dispose()
+
+
+def test_demo_harvests_every_source_offline_and_again_adds_nothing(
+    tmp_path: Path, database_url: str
+) -> None:
     result = run_in(database_url, tmp_path, "demo")
-    assert "== works stored (23)" in result.stdout
+    runs = [line for line in result.stdout.splitlines() if line.startswith("run ")]
+    assert [line.split()[2].rstrip(":") for line in runs] == [
+        "arxiv/authors",
+        "arxiv/ids",
+        "arxiv/window",
+        "arxiv/window",
+        "acl/authors",
+        "scholar/profiles",
+        "github/repositories",
+    ]
+    assert all(": succeeded - " in line for line in runs), runs
+    assert "== works stored (40)" in result.stdout  # 23 arXiv, 2 ACL, 15 Scholar
     assert "Heat-bath random walks with Markov bases" in result.stdout
     assert "Adrian Del Maestro\n  works: 10 (2004-2014)" in result.stdout
-    assert "migrating the database" in result.stderr  # progress is shown
+    assert "James Henderson\n  works: 2 (2023-2023)" in result.stdout
+    assert "Google Scholar 8daWuo4AAAAJ: cited by 1338, h-index 17, i10-index 21" in result.stdout
+    assert "GitHub: 10 repositories, 16 stars" in result.stdout
+    for step in ("migrating the database", "ACL: 1 tracked author", "Scholar: Anne Kietzig"):
+        assert step in result.stderr  # progress is shown
+    assert "jacquev6: 10 repositories" in result.stderr
+    first = row_counts(database_url)
+    assert first["github_repository"] == 10 and first["github_repository_snapshot"] == 10
+    assert first["scholar_profile"] == 3 and first["scholar_observation"] > 0
+    assert first["work"] == 40 and first["acl ids"] == 2
+    out = tmp_path / "demo-output" / "8daWuo4AAAAJ"  # next to the SQLite file, or in the cwd
+    printed = {tmp_path / line for line in result.stdout.splitlines() if "demo-output" in line}
+    assert {out / "gs_data.json", out / "gs_data_shieldsio.json"} <= printed
+    gs_data = json.loads((out / "gs_data.json").read_text(encoding="utf-8"))
+    assert gs_data["citedby"] == 1338 and gs_data["name"] == "Anne Kietzig"
+    assert len(gs_data["publications"]) == 2
+    badge = json.loads((out / "gs_data_shieldsio.json").read_text(encoding="utf-8"))
+    assert badge["message"] == "1338"
+    # `show` gives the same Scholar and GitHub numbers the demo summarised.
+    shown = run_in(database_url, tmp_path, "show", "Anne Kietzig")
+    assert "Google Scholar 8daWuo4AAAAJ: cited by 1338, h-index 17, i10-index 21" in shown.stdout
+    shown_json = json.loads(run_in(database_url, tmp_path, "show", "Anne Kietzig", "--json").stdout)
+    (scholar,) = shown_json["scholar"]
+    assert (scholar["scholar_id"], scholar["citedby"], scholar["hindex"]) == (
+        "8daWuo4AAAAJ",
+        1338,
+        17,
+    )
+
     again = run_in(database_url, tmp_path, "demo")
-    assert "inserted 0, updated 0" in again.stdout
-    assert "== works stored (23)" in again.stdout
+
+    runs = [line for line in again.stdout.splitlines() if line.startswith("run ")]
+    assert len(runs) == 7
+    assert all(": succeeded - " in line and "inserted 0, updated 0" in line for line in runs)
+    assert "== works stored (40)" in again.stdout
+    second = row_counts(database_url)
+    # GitHub keeps one snapshot per repository per run (star history); nothing else grows.
+    assert second.pop("github_repository_snapshot") == 20
+    first.pop("github_repository_snapshot")
+    assert second == first
 
 
 def test_track_harvest_and_query_an_author(tmp_path: Path, database_url: str) -> None:

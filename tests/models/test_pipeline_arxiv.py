@@ -9,7 +9,7 @@ from conftest import ARXIV_RECORDINGS
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.demo import harvest_recordings
+from flows.demo_sources import harvest_recordings
 from flows.pipeline import (
     harvest_arxiv_authors,
     harvest_arxiv_ids,
