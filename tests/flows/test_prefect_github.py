@@ -59,3 +59,21 @@ def test_flow_run_harvests_from_recordings_and_leaks_no_token(
             for row in session.execute(text(f'SELECT * FROM "{table}"')):
                 assert TOKEN not in repr(tuple(row)), table
     engine.dispose()
+
+
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_token_comes_from_a_secret_block_else_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from prefect.blocks.system import Secret
+
+    from flows.prefect_github import load_token
+
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    Secret(value="ghp_from_the_block").save("sf-test-github-token", overwrite=True)
+    assert load_token("sf-test-github-token") == "ghp_from_the_block"
+    assert load_token("sf-no-such-block") is None  # unauthenticated, not an error
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_from_the_env")
+    assert load_token("sf-no-such-block") == "ghp_from_the_env"
+    assert load_token("sf-test-github-token") == "ghp_from_the_block"  # the block wins

@@ -102,3 +102,22 @@ def test_credentials_come_from_a_prefect_secret_block(monkeypatch: pytest.Monkey
 
     assert settings.mode == "proxy"
     assert settings.describe()["connection"] == "http://u:***@proxy.example:3128"
+
+
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_harness")
+def test_proxy_credentials_come_from_a_real_secret_block() -> None:
+    from prefect.blocks.system import Secret
+
+    from flows.scholar_pipeline import scholar_settings
+
+    Secret(value={"proxy": "http://harvester:pw-bl0ck@proxy.example:3128"}).save(
+        "sf-test-scholar-proxy", overwrite=True
+    )
+    settings = scholar_settings(
+        environ={"SCHOLARFLOW_SCHOLAR_SECRET_BLOCK": "sf-test-scholar-proxy"}
+    )
+
+    assert settings.mode == "proxy"
+    assert settings.describe()["connection"] == "http://harvester:***@proxy.example:3128"
+    assert "pw-bl0ck" in settings.secrets() and "pw-bl0ck" not in repr(settings)
