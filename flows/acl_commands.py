@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,7 @@ from flows.acl_pipeline import (
     sync_acl_data,
     years_selector,
 )
-from flows.harvest_run import HarvestSummary
+from flows.cli_common import Attempt, UserError, progress
 from flows.runtime import tracked_author_queries
 from harvesters.acl_data import AclDataMissingError, GitHubAnthologySync, LocalAnthology, Select
 from harvesters.errors import HarvestError
@@ -37,8 +35,6 @@ DEFAULT_DATA_DIR = "acl-anthology-data"
 # raw.githubusercontent.com serves files, not an API; half a second between downloads keeps a
 # first sync of ~1,500 files near ten minutes without hammering it.
 DOWNLOAD_INTERVAL = 0.5
-
-Attempt = Callable[[Callable[[], HarvestSummary]], None]
 
 
 class AclDataUnavailableError(HarvestError):
@@ -113,15 +109,9 @@ def parse_years(text: str) -> tuple[int, int]:
 # --------------------------------------------------------------------------- CLI
 
 
-def progress(message: str) -> None:
-    print(f"... {message}", file=sys.stderr, flush=True)
-
-
 def harvest_acl_cli(args: argparse.Namespace, sessions: Any, attempt: Attempt) -> None:
     """``scholarflow harvest acl``: sync (unless --data-dir), then the tracked authors and/or
     a --venue/--years backfill, each its own harvest run."""
-    from flows.commands import UserError
-
     try:
         year_from, year_to = parse_years(args.acl_years) if args.acl_years else (None, None)
     except ValueError as exc:

@@ -11,7 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flows import report, scholar_commands
+from flows.acl_commands import harvest_acl_cli
 from flows.cli import SOURCES
+from flows.cli_common import Attempt, UserError, open_cli_database, progress
+from flows.github_commands import harvest_github_cli
 from flows.pipeline import (
     HarvestSummary,
     harvest_arxiv_authors,
@@ -29,14 +32,6 @@ from flows.runtime import (
 from harvesters.errors import HarvestError
 from harvesters.replay import ReplayError
 from models.queries import UnknownAuthorError
-
-
-class UserError(Exception):
-    """A mistake in what was asked (unknown source, author, bad option); exit code 2."""
-
-
-def progress(message: str) -> None:
-    print(f"... {message}", file=sys.stderr, flush=True)
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -65,7 +60,7 @@ def _db(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def cmd_db(args: argparse.Namespace) -> int:
     from sqlalchemy import inspect
 
-    sessions = _db(args)
+    sessions = open_cli_database(args)
     engine = sessions.kw["bind"]
     tables = sorted(inspect(engine).get_table_names())
     print(
@@ -77,7 +72,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_authors(args: argparse.Namespace) -> int:
     from models.queries import add_tracked_author, list_tracked_authors
 
-    sessions = _db(args)
+    sessions = open_cli_database(args)
     with sessions() as session:
         if args.authors_command == "add":
             try:
@@ -122,17 +117,14 @@ def _tracked_dict(t: Any) -> dict[str, Any]:
     }
 
 
-Attempt = Callable[[Callable[[], HarvestSummary]], None]
-
-
 def _source_harvests() -> dict[str, Callable[[argparse.Namespace, Any, Attempt], None]]:
     """Each source's CLI harvest: ``(args, sessions, attempt)``; ``attempt(job)`` runs one
     harvest and records its summary, or its error without stopping the other harvests."""
     return {
         "arxiv": _harvest_arxiv,
         "scholar": scholar_commands.harvest,
-        "github": _harvest_github,
-        "acl": _harvest_acl,
+        "github": harvest_github_cli,
+        "acl": harvest_acl_cli,
     }
 
 
@@ -145,7 +137,7 @@ def cmd_harvest(args: argparse.Namespace) -> int:
         if sources != ["arxiv"]:
             raise UserError("--prefect runs the arxiv harvest only; name the source: arxiv")
         return _harvest_with_prefect(args)
-    sessions = _db(args)
+    sessions = open_cli_database(args)
     summaries: list[HarvestSummary] = []
     failures: list[str] = []
     harvests = _source_harvests()
@@ -210,18 +202,6 @@ def _harvest_arxiv(args: argparse.Namespace, sessions: Any, attempt: Attempt) ->
         )
 
 
-def _harvest_acl(args: argparse.Namespace, sessions: Any, attempt: Attempt) -> None:
-    from flows.acl_commands import harvest_acl_cli
-
-    harvest_acl_cli(args, sessions, attempt)
-
-
-def _harvest_github(args: argparse.Namespace, sessions: Any, attempt: Attempt) -> None:
-    from flows.github_commands import harvest_github_cli
-
-    harvest_github_cli(args, sessions, attempt)
-
-
 def _wants_tracked_authors(args: argparse.Namespace) -> bool:
     """Tracked authors are harvested when named, or when no --id/--set narrows the harvest."""
     return bool(args.authors) or not (args.ids or args.sets)
@@ -257,7 +237,7 @@ def _harvest_with_prefect(args: argparse.Namespace) -> int:
 def cmd_works(args: argparse.Namespace) -> int:
     from models.queries import list_works
 
-    with _db(args)() as session:
+    with open_cli_database(args)() as session:
         works = list_works(session, author=args.author)
     if args.json:
         print(json.dumps([w.as_dict() for w in works], indent=2, ensure_ascii=False))
@@ -271,7 +251,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from models.queries import author_summary
     from models.scholar_store import author_scholar_metrics
 
-    with _db(args)() as session:
+    with open_cli_database(args)() as session:
         summary = author_summary(session, args.author)
         scholar = author_scholar_metrics(session, summary.author_id)
     if args.json:

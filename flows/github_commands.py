@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import Any
 
+from flows.cli_common import Attempt, UserError, progress
 from flows.github_pipeline import (
     GitHubLogin,
     add_code_link,
@@ -13,11 +13,8 @@ from flows.github_pipeline import (
     harvest_github,
     tracked_github_logins,
 )
-from flows.harvest_run import HarvestSummary
 from harvesters.github import parse_repo
 from harvesters.github_http import token_from_env
-
-Attempt = Callable[[Callable[[], HarvestSummary]], None]
 
 
 def harvest_github_cli(args: argparse.Namespace, sessions: Any, attempt: Attempt) -> None:
@@ -25,8 +22,6 @@ def harvest_github_cli(args: argparse.Namespace, sessions: Any, attempt: Attempt
     ``--github-login``, ``--repo``, works' code links, and a refresh of every known
     repository. The token comes from ``GITHUB_TOKEN``. Skipped when the harvest was narrowed
     to arXiv ids or sets without naming github."""
-    from flows.commands import UserError, progress
-
     named = "github" in (args.sources or [])
     if not named and (getattr(args, "ids", None) or getattr(args, "sets", None)):
         return

@@ -7,10 +7,11 @@ scholarly and the database are imported when a command runs.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from flows.cli_common import UserError, open_cli_database, progress_unless_quiet
 
 
 def add_harvest_options(harvest: argparse.ArgumentParser) -> None:
@@ -51,12 +52,6 @@ def add_commands(sub: Any) -> None:
     gs_in.add_argument("file", metavar="FILE", type=Path)
 
 
-def _progress(args: argparse.Namespace) -> Callable[[str], None] | None:
-    if getattr(args, "quiet", False):
-        return None
-    return lambda message: print(f"... {message}", file=sys.stderr, flush=True)
-
-
 def harvest(args: argparse.Namespace, sessions: Any, attempt: Callable[[Any], None]) -> None:
     """The tracked authors with a Scholar id, then fills; a blocked run is reported, not
     raised (its status says ``blocked``). Skipped when the harvest was narrowed to arXiv ids
@@ -64,7 +59,6 @@ def harvest(args: argparse.Namespace, sessions: Any, attempt: Callable[[Any], No
     named = "scholar" in (args.sources or [])
     if not named and (getattr(args, "ids", None) or getattr(args, "sets", None)):
         return
-    from flows.commands import UserError
     from flows.scholar_pipeline import (
         harvest_scholar_profiles,
         scholar_harvester,
@@ -85,7 +79,7 @@ def harvest(args: argparse.Namespace, sessions: Any, attempt: Callable[[Any], No
             targets = tracked_scholar_targets(session, args.authors)
         except ValueError as exc:  # a named author without a Scholar id
             raise UserError(str(exc)) from exc
-    progress = _progress(args)
+    progress = progress_unless_quiet(args)
     if not targets:
         if progress:
             progress("Scholar: no tracked author has a Scholar id (authors add NAME --scholar-id)")
@@ -102,17 +96,17 @@ def harvest(args: argparse.Namespace, sessions: Any, attempt: Callable[[Any], No
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from flows.commands import _db
     from flows.scholar_pipeline import export_gs_data
 
-    data, badge = export_gs_data(_db(args), args.author, args.directory, label=args.label)
+    data, badge = export_gs_data(
+        open_cli_database(args), args.author, args.directory, label=args.label
+    )
     print(f"wrote {data} and {badge}")
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     from flows import report
-    from flows.commands import UserError, _db
     from flows.scholar_pipeline import import_gs_data
     from harvesters.scholar_gsdata import GsDataError
 
@@ -121,7 +115,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UserError(f"cannot read {args.file}: {exc}") from exc
     try:
-        summary = import_gs_data(_db(args), text, name=args.file.name, progress=_progress(args))
+        summary = import_gs_data(
+            open_cli_database(args), text, name=args.file.name, progress=progress_unless_quiet(args)
+        )
     except GsDataError as exc:
         raise UserError(f"{args.file} is not a crawler gs_data.json: {exc}") from exc
     print(report.run_line(summary))
