@@ -7,7 +7,7 @@ so Anthology ids, PDF names and DOIs are unique per copy; authors keep their nam
 Measured in one run, on one fresh database (SQLite file by default, ``--pg`` for PostgreSQL):
 
 1. parse only: collection XML -> WorkRecords (papers/s);
-2. parse + load: ``flows.acl_pipeline.harvest_acl_venue`` into the full schema (papers/s);
+2. parse + load: ``flows.pipelines.acl.harvest_acl_venue`` into the full schema (papers/s);
 3. a second harvest of the same data (nothing changed: every file skipped by its cursor);
 4. baseline: the same papers (one row each: ids, title, abstract, year, venue, DOI, raw XML)
    inserted with one ``executemany`` into an equivalent plain table (rows/s).
@@ -30,9 +30,9 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from flows.acl_pipeline import harvest_acl_venue  # noqa: E402
-from harvesters.acl_data import LocalAnthology  # noqa: E402
-from harvesters.acl_xml import parse_collection  # noqa: E402
+from flows.pipelines.acl import harvest_acl_venue  # noqa: E402
+from harvesters.acl.data import LocalAnthology  # noqa: E402
+from harvesters.acl.parse import parse_collection  # noqa: E402
 from harvesters.records import WorkRecord  # noqa: E402
 from models.base import Base  # noqa: E402
 from models.engine import make_engine, session_factory  # noqa: E402

@@ -7,7 +7,7 @@ GitHub is replaced by an in-process ``httpx.MockTransport`` that answers like th
 GraphQL batch queries (cost 1 per query of up to 100 repositories), REST repository GETs
 with ETags (a matching ``If-None-Match`` answers 304 and costs nothing), and the paginated
 ``/users/{login}/repos`` listing with ``Link`` headers. It counts every request and the
-budget spent. The scholarflow side is the real pipeline (``flows.github_pipeline``) on a
+budget spent. The scholarflow side is the real pipeline (``flows.pipelines.github``) on a
 temporary SQLite database.
 """
 
@@ -25,11 +25,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flows.github_pipeline import GitHubLogin, harvest_github
-from harvesters.github import GitHubHarvester
-from harvesters.github_http import GitHubClient
-from models import github_store
+from flows.pipelines.github import GitHubLogin, harvest_github
+from harvesters.github.client import GitHubClient
+from harvesters.github.harvester import GitHubHarvester
 from models.engine import make_engine, session_factory
+from models.github import store as github_store
 from models.migrate import upgrade
 
 _ALIAS = re.compile(r'r(\d+): repository\(owner: "([^"]+)", name: "([^"]+)"\)')
@@ -226,7 +226,7 @@ def main() -> int:
         with sessions() as session:
             from sqlalchemy import func, select
 
-            from models.github import GitHubRepositorySnapshot
+            from models.github.tables import GitHubRepositorySnapshot
 
             snapshots = session.scalar(select(func.count()).select_from(GitHubRepositorySnapshot))
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.pipeline import AuthorQuery
-from harvesters.arxiv_api import ArxivApiClient, ArxivApiHarvester
-from harvesters.arxiv_oai import DEFAULT_BASE_URL, ArxivOaiHarvester
-from harvesters.http import PoliteHttpClient
+from flows.pipelines.arxiv import AuthorQuery
+from harvesters.arxiv.api import ArxivApiClient, ArxivApiHarvester
+from harvesters.arxiv.oai import DEFAULT_BASE_URL, ArxivOaiHarvester
+from harvesters.http.client import PoliteHttpClient
 from models.engine import make_engine, session_factory
 from models.migrate import upgrade
 from models.queries import UnknownAuthorError, default_arxiv_query, list_tracked_authors
@@ -33,7 +33,7 @@ def http_mode(replay: str | Path | None = None, record: str | Path | None = None
     """
     if replay and record:
         raise ValueError("--replay and --record exclude each other")
-    from harvesters.replay import recording, replaying
+    from harvesters.http.replay import recording, replaying
 
     if replay:
         with replaying(replay):

@@ -5,7 +5,7 @@ Nothing here does network I/O; harvesters hand typed records to ``models.loader`
 
 from models.authors import Author, AuthorIdentifier, AuthorNameVariant, Authorship, TrackedAuthor
 from models.base import Base
-from models.github import (
+from models.github.tables import (
     GitHubAuthorRepository,
     GitHubRepository,
     GitHubRepositoryAlias,
@@ -13,7 +13,7 @@ from models.github import (
     GitHubWorkRepository,
 )
 from models.provenance import HarvestCursor, HarvestRun, QuarantinedRecord, SourceRecord
-from models.scholar import ScholarObservation, ScholarProfile, ScholarPublication
+from models.scholar.tables import ScholarObservation, ScholarProfile, ScholarPublication
 from models.works import Work, WorkIdentifier, WorkLink
 
 __all__ = [

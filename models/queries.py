@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from harvesters.normalize import name_key
 from models.authors import Author, AuthorIdentifier, AuthorNameVariant, Authorship, TrackedAuthor
 from models.dialect import insert_for
-from models.github_queries import author_repositories, repositories_by_work
+from models.github.queries import author_repositories, repositories_by_work
 from models.provenance import SourceRecord
 from models.works import Work, WorkIdentifier, WorkLink
 

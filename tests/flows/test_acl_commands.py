@@ -11,7 +11,7 @@ import pytest
 from conftest import FIXTURES
 from fixtures.acl.constructed_github import write_github_replay
 
-from flows.cli import main
+from flows.cli.main import main
 
 REAL = sorted((FIXTURES / "acl" / "xml").glob("*.xml"))
 

@@ -17,10 +17,10 @@ from conftest import FIXTURES
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.acl_pipeline import AclAuthor, harvest_acl_authors, harvest_acl_venue
-from flows.harvest_run import load_items
-from harvesters.acl_data import LocalAnthology
-from harvesters.acl_xml import parse_collection
+from flows.pipelines.acl import AclAuthor, harvest_acl_authors, harvest_acl_venue
+from flows.pipelines.runs import load_items
+from harvesters.acl.data import LocalAnthology
+from harvesters.acl.parse import parse_collection
 from harvesters.records import AuthorName, WorkRecord
 from models.authors import Authorship, TrackedAuthor
 from models.provenance import QuarantinedRecord, SourceRecord

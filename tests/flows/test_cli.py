@@ -20,7 +20,7 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SCHOLARFLOW_DATABASE_URL": url or f"sqlite:///{tmp_path / 'cli.db'}"}
     result = subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args],
+        [sys.executable, "-m", "flows.cli.main", *args],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -48,7 +48,7 @@ def test_help_is_fast_and_lists_the_commands(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys, flows.cli; flows.cli.build_parser(); "
+            "import sys, flows.cli.main; flows.cli.main.build_parser(); "
             "print('prefect' in sys.modules, 'sqlalchemy' in sys.modules)",
         ],
         capture_output=True,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from flows import demo, demo_sources
-from flows.cli import main
+from flows.cli import demo, demo_sources
+from flows.cli.main import main
 from harvesters.errors import HarvestError
 
 

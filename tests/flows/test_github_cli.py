@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from flows.cli import main
+from flows.cli.main import main
 
 REC = FIXTURES / "github" / "recordings"
 

@@ -13,18 +13,18 @@ from conftest import FIXTURES
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.github_pipeline import (
+from flows.pipelines.github import (
     GitHubLogin,
     github_harvester,
     harvest_github,
     link_work_repositories,
     tracked_github_logins,
 )
-from harvesters.github import GitHubHarvester
-from harvesters.github_http import GitHubClient
+from harvesters.github.client import GitHubClient
+from harvesters.github.harvester import GitHubHarvester
+from harvesters.http.replay import replaying
 from harvesters.records import WorkRecord
-from harvesters.replay import replaying
-from models.github import (
+from models.github.tables import (
     GitHubAuthorRepository,
     GitHubRepository,
     GitHubRepositoryAlias,

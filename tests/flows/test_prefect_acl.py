@@ -11,7 +11,7 @@ import pytest
 from conftest import FIXTURES
 from fixtures.acl.constructed_github import write_github_replay
 
-from flows.prefect_acl import harvest_acl
+from flows.prefect.acl import harvest_acl
 from models.engine import make_engine, session_factory
 from models.queries import add_tracked_author, table_counts
 
@@ -107,8 +107,8 @@ def test_a_failed_sync_leaves_the_previous_copy_to_parse(
 def test_the_backfill_form_runs_an_acl_venue_and_year_range(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.prefect_flows import backfill
-    from harvesters.replay import replaying
+    from flows.prefect.backfill import backfill
+    from harvesters.http.replay import replaying
 
     monkeypatch.setenv("SCHOLARFLOW_ACL_DATA_DIR", str(tmp_path / "managed"))
     files = {p.stem: p.read_bytes() for p in REAL}

@@ -24,23 +24,23 @@ from prefect.states import Completed, Failed, State
 from prefect_api import artifact_markdown
 from sqlalchemy import select
 
-from flows.deployments import build_deployments
-from flows.prefect_common import (
-    HarvestFailedError,
-    retry_if_transient,
-    safe_url,
-    summary_markdown,
-)
-from flows.prefect_flows import (
+from flows.prefect.arxiv import (
     HARVEST_ARXIV_ARTIFACT_KEY,
     harvest_arxiv,
     harvest_arxiv_authors_task,
     harvest_arxiv_ids_task,
     harvest_arxiv_window_task,
-    nightly,
 )
+from flows.prefect.common import (
+    HarvestFailedError,
+    retry_if_transient,
+    safe_url,
+    summary_markdown,
+)
+from flows.prefect.deployments import build_deployments
+from flows.prefect.nightly import nightly
 from harvesters.errors import SourceHTTPError, SourceResponseError, SourceUnavailableError
-from harvesters.replay import replaying
+from harvesters.http.replay import replaying
 from models.engine import make_engine, session_factory
 from models.works import WorkIdentifier
 
@@ -304,7 +304,7 @@ def test_deployment_entrypoints_load_the_flows() -> None:
     from prefect.flows import load_flow_from_entrypoint
 
     for deployment in build_deployments():
-        assert deployment.entrypoint.startswith("flows.prefect_")
+        assert deployment.entrypoint.startswith("flows.prefect.")
         assert load_flow_from_entrypoint(deployment.entrypoint).name == deployment.flow_name
 
 

@@ -12,9 +12,9 @@ from conftest import FIXTURES
 from prefect_api import artifact_markdown, flow_run_logs
 from sqlalchemy import func, select, text
 
-from flows.prefect_github import HARVEST_GITHUB_ARTIFACT_KEY, harvest_github_flow
+from flows.prefect.github import HARVEST_GITHUB_ARTIFACT_KEY, harvest_github_flow
 from models.engine import make_engine, session_factory
-from models.github import GitHubRepositorySnapshot
+from models.github.tables import GitHubRepositorySnapshot
 from models.queries import add_tracked_author
 
 REC = FIXTURES / "github" / "recordings"
@@ -68,7 +68,7 @@ def test_the_token_comes_from_a_secret_block_else_the_environment(
 ) -> None:
     from prefect.blocks.system import Secret
 
-    from flows.prefect_github import load_token
+    from flows.prefect.github import load_token
 
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     Secret(value="ghp_from_the_block").save("sf-test-github-token", overwrite=True)

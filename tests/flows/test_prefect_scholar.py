@@ -11,14 +11,14 @@ import pytest
 from conftest import FIXTURES
 from prefect_api import artifact_markdown
 
-from flows.cli import main
-from flows.prefect_common import HarvestFailedError, retry_if_transient
-from flows.prefect_scholar import (
+from flows.cli.main import main
+from flows.pipelines.scholar import scholar_settings
+from flows.prefect.common import HarvestFailedError, retry_if_transient
+from flows.prefect.scholar import (
     HARVEST_SCHOLAR_ARTIFACT_KEY,
     harvest_scholar,
     harvest_scholar_profiles_task,
 )
-from flows.scholar_pipeline import scholar_settings
 
 SCHOLAR = FIXTURES / "scholar"
 PASSWORD = "pw-prefect-5e4d3c"
@@ -109,7 +109,7 @@ def test_credentials_come_from_a_prefect_secret_block(monkeypatch: pytest.Monkey
 def test_proxy_credentials_come_from_a_real_secret_block() -> None:
     from prefect.blocks.system import Secret
 
-    from flows.scholar_pipeline import scholar_settings
+    from flows.pipelines.scholar import scholar_settings
 
     Secret(value={"proxy": "http://harvester:pw-bl0ck@proxy.example:3128"}).save(
         "sf-test-scholar-proxy", overwrite=True

@@ -17,27 +17,27 @@ from conftest import FIXTURES
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.cli import main
-from flows.scholar_pipeline import (
+from flows.cli.main import main
+from flows.pipelines.scholar import (
     CURSOR_KEY,
     export_gs_data,
     harvest_scholar_profiles,
     import_gs_data,
     scholar_settings,
 )
-from harvesters.replay import replaying
-from harvesters.scholar import ScholarHarvester
-from harvesters.scholar_client import ScholarClient
-from harvesters.scholar_gsdata import GsDataError
-from harvesters.scholar_settings import ScholarSettings
+from harvesters.http.replay import replaying
+from harvesters.scholar.client import ScholarClient
+from harvesters.scholar.gsdata import GsDataError
+from harvesters.scholar.harvester import ScholarHarvester
+from harvesters.scholar.settings import ScholarSettings
 from models.base import Base
 from models.engine import make_engine
 from models.migrate import upgrade
 from models.provenance import HarvestRun, SourceRecord
 from models.queries import add_tracked_author, list_works
 from models.runs import get_cursor
-from models.scholar import ScholarObservation, ScholarProfile, ScholarPublication
-from models.scholar_store import ScholarTarget, tracked_scholar_targets
+from models.scholar.store import ScholarTarget, tracked_scholar_targets
+from models.scholar.tables import ScholarObservation, ScholarProfile, ScholarPublication
 from models.works import Work
 
 SCHOLAR = FIXTURES / "scholar"

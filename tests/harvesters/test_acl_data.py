@@ -10,15 +10,15 @@ import pytest
 from conftest import FIXTURES
 from fixtures.acl.constructed_github import write_github_replay
 
-from harvesters.acl_data import (
+from harvesters.acl.data import (
     AclDataMissingError,
     GitHubAnthologySync,
     LocalAnthology,
     git_blob_sha,
 )
 from harvesters.errors import SourceHTTPError, SourceResponseError
-from harvesters.http import PoliteHttpClient
-from harvesters.replay import replaying
+from harvesters.http.client import PoliteHttpClient
+from harvesters.http.replay import replaying
 
 REAL = sorted((FIXTURES / "acl" / "xml").glob("*.xml"))
 REAL_FILES = {p.stem: p.read_bytes() for p in REAL}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from harvesters.acl_markup import markup_to_text, texmath_to_text
+from harvesters.acl.markup import markup_to_text, texmath_to_text
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from harvesters.acl_xml import (
+from harvesters.acl.parse import (
     build_anthology_id,
     collection_venue,
     collection_year,

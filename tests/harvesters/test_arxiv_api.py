@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 import pytest
 from conftest import ARXIV_CONSTRUCTED, ARXIV_RECORDINGS
 
-from harvesters.arxiv_api import ArxivApiClient, ArxivApiHarvester
+from harvesters.arxiv.api import ArxivApiClient, ArxivApiHarvester
 from harvesters.errors import SourceHTTPError
+from harvesters.http.replay import NoRecordingError, replaying
 from harvesters.records import WorkRecord
-from harvesters.replay import NoRecordingError, replaying
 
 
 class SleepLog:

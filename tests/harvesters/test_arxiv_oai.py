@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from conftest import ARXIV_CONSTRUCTED, ARXIV_RECORDINGS, FIXTURES
 
-from harvesters.arxiv_oai import ArxivOaiHarvester, parse_list_records
+from harvesters.arxiv.oai import ArxivOaiHarvester, parse_list_records
 from harvesters.errors import OaiPmhError, SourceResponseError
-from harvesters.http import PoliteHttpClient
+from harvesters.http.client import PoliteHttpClient
+from harvesters.http.replay import replaying
 from harvesters.records import QuarantinedInput, WorkRecord
-from harvesters.replay import replaying
 
 ORIGINALS = FIXTURES / "arxiv" / "originals"
 

@@ -9,7 +9,8 @@ import httpx
 import pytest
 from conftest import FIXTURES
 
-from harvesters.github import (
+from harvesters.github.client import GitHubClient
+from harvesters.github.harvester import (
     GitHubHarvester,
     RepositoryGone,
     RepositoryRecord,
@@ -19,9 +20,8 @@ from harvesters.github import (
     parse_repo,
     record_from_graphql,
 )
-from harvesters.github_http import GitHubClient
+from harvesters.http.replay import replaying
 from harvesters.records import QuarantinedInput
-from harvesters.replay import replaying
 
 REC = FIXTURES / "github" / "recordings"
 LISTING = json.loads(

@@ -11,8 +11,8 @@ import pytest
 from conftest import FIXTURES
 
 from harvesters.errors import SourceHTTPError, is_transient
-from harvesters.github_http import GitHubClient, GitHubRateLimitError
-from harvesters.replay import replaying
+from harvesters.github.client import GitHubClient, GitHubRateLimitError
+from harvesters.http.replay import replaying
 
 REC = FIXTURES / "github" / "recordings"
 
@@ -202,7 +202,7 @@ def test_unauthenticated_client_sends_no_authorization() -> None:
 
 
 def test_unknown_recording_fails_loudly(tmp_path: Path) -> None:
-    from harvesters.replay import NoRecordingError
+    from harvesters.http.replay import NoRecordingError
 
     with replaying(REC / "repo_get"), pytest.raises(NoRecordingError):
         client().get("/repos/nobody/nothing")

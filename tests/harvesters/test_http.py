@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from harvesters.errors import SourceHTTPError
-from harvesters.http import PoliteHttpClient
-from harvesters.replay import replaying
+from harvesters.http.client import PoliteHttpClient
+from harvesters.http.replay import replaying
 
 URL = "https://api.example.org/list?page=2&per_page=100"
 

@@ -1,4 +1,4 @@
-"""Offline tests for harvesters.replay (record/replay of requests and httpx traffic)."""
+"""Offline tests for harvesters.http.replay (record/replay of requests and httpx traffic)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from harvesters.replay import (
+from harvesters.http.replay import (
     NoRecordingError,
     Recordings,
     ReplayError,

@@ -11,16 +11,16 @@ import pytest
 from conftest import FIXTURES
 
 from harvesters.errors import SourceHTTPError
-from harvesters.replay import replaying
-from harvesters.scholar import ScholarHarvester
-from harvesters.scholar_client import (
+from harvesters.http.replay import replaying
+from harvesters.scholar.client import (
     ScholarBlockedError,
     ScholarBudgetExceeded,
     ScholarClient,
     block_reason,
 )
-from harvesters.scholar_parse import profile_path
-from harvesters.scholar_settings import ScholarSettings, Secret, SettingsError
+from harvesters.scholar.harvester import ScholarHarvester
+from harvesters.scholar.parse import profile_path
+from harvesters.scholar.settings import ScholarSettings, Secret, SettingsError
 
 SCHOLAR = FIXTURES / "scholar"
 KOENIG = "xD9IjnYAAAAJ"

@@ -8,8 +8,8 @@ import pytest
 from conftest import FIXTURES
 
 from harvesters.errors import SourceResponseError
-from harvesters.scholar import ScholarPublication, merge_publication
-from harvesters.scholar_parse import parse_citation_page, parse_profile_page
+from harvesters.scholar.harvester import ScholarPublication, merge_publication
+from harvesters.scholar.parse import parse_citation_page, parse_profile_page
 
 SCHOLAR = FIXTURES / "scholar"
 

@@ -7,10 +7,10 @@ import dataclasses
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from harvesters.github import RepositoryRecord
-from models import github_store as store
-from models.github import GitHubRepository, GitHubRepositorySnapshot, GitHubWorkRepository
-from models.github_queries import star_history
+from harvesters.github.harvester import RepositoryRecord
+from models.github import store
+from models.github.queries import star_history
+from models.github.tables import GitHubRepository, GitHubRepositorySnapshot, GitHubWorkRepository
 from models.runs import start_run
 
 RECORD = RepositoryRecord(

@@ -9,8 +9,8 @@ from conftest import ARXIV_RECORDINGS
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.demo_sources import harvest_recordings
-from flows.pipeline import (
+from flows.cli.demo_sources import harvest_recordings
+from flows.pipelines.arxiv import (
     harvest_arxiv_authors,
     harvest_arxiv_ids,
     harvest_arxiv_window,
@@ -18,7 +18,7 @@ from flows.pipeline import (
 )
 from flows.runtime import arxiv_api_harvester, arxiv_oai_harvester
 from harvesters.errors import SourceHTTPError
-from harvesters.replay import NoRecordingError, replaying
+from harvesters.http.replay import NoRecordingError, replaying
 from models import (
     Author,
     Authorship,
@@ -217,7 +217,7 @@ def test_backfill_killed_mid_window_resumes_after_the_last_committed_page(
 def test_a_window_without_since_starts_at_the_stored_datestamp_else_yesterday(
     sessions, tmp_path
 ) -> None:
-    from flows.pipeline import default_window
+    from flows.pipelines.arxiv import default_window
 
     empty = tmp_path / "empty"
     empty.mkdir()

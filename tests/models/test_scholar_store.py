@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from conftest import ARXIV_RECORDINGS
 from sqlalchemy import func, select
 
-from flows.pipeline import harvest_arxiv_ids
+from flows.pipelines.arxiv import harvest_arxiv_ids
 from flows.runtime import arxiv_api_harvester
-from harvesters.replay import replaying
-from harvesters.scholar import ScholarPublication
+from harvesters.http.replay import replaying
+from harvesters.scholar.harvester import ScholarPublication
 from models.loader import load_batch
-from models.scholar import ScholarObservation
-from models.scholar_store import record_observations
+from models.scholar.store import record_observations
+from models.scholar.tables import ScholarObservation
 from models.works import Work, WorkIdentifier
 
 MORNING = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)

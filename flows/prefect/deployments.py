@@ -1,0 +1,94 @@
+"""Deployments of the scholarflow flows, and serving them from this process.
+
+Imports Prefect at module level: import this module only when deployments are needed (the
+CLI imports it lazily).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import prefect
+from prefect import Flow
+from prefect.deployments.runner import EntrypointType, RunnerDeployment
+from prefect.schedules import Cron, Schedule
+
+from flows.prefect.acl import harvest_acl
+from flows.prefect.arxiv import harvest_arxiv
+from flows.prefect.backfill import backfill
+from flows.prefect.github import harvest_github_flow
+from flows.prefect.nightly import nightly
+from flows.prefect.scholar import harvest_scholar
+
+TAGS = ["scholarflow"]
+DEFAULT_CRON = "0 3 * * *"
+
+
+def build_deployments(cron: str = DEFAULT_CRON, timezone: str = "UTC") -> list[RunnerDeployment]:
+    """The nightly deployment (on ``cron`` in ``timezone``) and the on-demand ones.
+
+    Entrypoints are module paths (``flows.prefect.nightly.nightly``), so a served run loads the
+    flow from the installed package whatever the working directory.
+    """
+    return [
+        _deployment(
+            nightly,
+            "nightly",
+            "Nightly harvest of every source (arXiv, ACL Anthology, Google Scholar, GitHub) "
+            "since their stored cursors. One failing source never stops the others.",
+            schedules=[Cron(cron, timezone=timezone)],
+        ),
+        _deployment(
+            backfill,
+            "backfill",
+            "Harvest one source for a past date window (arXiv sets, ACL venue and years) or "
+            "re-harvest its tracked authors. "
+            "Resumes from stored checkpoints when started again with the same parameters.",
+        ),
+        _deployment(
+            harvest_arxiv,
+            "harvest-arxiv",
+            "Harvest arXiv on demand: tracked authors, given ids, OAI-PMH sets.",
+        ),
+        _deployment(
+            harvest_acl,
+            "harvest-acl",
+            "Harvest the ACL Anthology: tracked authors (ACL id, ORCID, name) and a backfill "
+            "by venue and year range. Only changed collection files are fetched and parsed.",
+        ),
+        _deployment(
+            harvest_scholar,
+            "harvest-scholar",
+            "Harvest Google Scholar profiles of the tracked authors within a time budget; "
+            "a CAPTCHA, 403 or login redirect ends the run as blocked, keeping what it got.",
+        ),
+        _deployment(
+            harvest_github_flow,
+            "harvest-github",
+            "Harvest GitHub: tracked authors' repositories, works' code repositories, and a "
+            "dated snapshot (stars, forks, watchers, issues) of every known repository.",
+        ),
+    ]
+
+
+def _deployment(
+    flow: Flow[..., Any], name: str, description: str, schedules: list[Schedule] | None = None
+) -> RunnerDeployment:
+    deployment = flow.to_deployment(
+        name=name,
+        description=description,
+        tags=TAGS,
+        schedules=schedules,
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
+    # to_deployment is typed as maybe-awaitable; called from sync code it returns the object.
+    assert isinstance(deployment, RunnerDeployment)
+    return deployment
+
+
+def serve(cron: str = DEFAULT_CRON, timezone: str = "UTC", limit: int | None = None) -> None:
+    """Serve the deployments from this process until interrupted (runs need a Prefect API).
+
+    ``limit`` caps how many flow runs execute at once (None: no cap).
+    """
+    prefect.serve(*build_deployments(cron=cron, timezone=timezone), limit=limit)

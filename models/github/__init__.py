@@ -1,0 +1,1 @@
+"""GitHub's tables (repositories, star snapshots), their write path and read queries."""

@@ -1,0 +1,1 @@
+"""Google Scholar's tables (profiles, publications, dated observations) and their write path."""
