@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 _ARXIV_ID = re.compile(
     r"^(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?$"
@@ -104,8 +105,86 @@ def fold(text: str) -> str:
 
 
 def title_match_key(title: str) -> str:
-    """The key two titles of the same work share (markup, case, accents removed)."""
-    return fold(clean_text(title.replace("$", "")) or "")[:255]
+    """The key two titles of the same work share (markup, case, accents removed; letters of any
+    script kept, so a Chinese or Cyrillic title never folds to an empty or shared key)."""
+    return title_key(clean_text(title) or "")[:255]
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_PARTICLES = frozenset(
+    {"del", "van", "von", "de", "da", "di", "der", "den", "le", "la", "du", "dos"}
+)
+
+
+def title_key(title: str) -> str:
+    """Case-, accent- and punctuation-free words of a title, any script (CJK stays CJK)."""
+    text = unicodedata.normalize("NFKD", title.replace("$", ""))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join(_WORD.findall(text.replace("_", " ")))
+
+
+def name_parts(name: str) -> tuple[tuple[str, ...], str]:
+    """(given names, surname) of a printed name, folded; "Last, First" is turned around.
+
+    >>> name_parts("Del Maestro, Adrian")
+    (('adrian',), 'del maestro')
+    >>> name_parts("X. Ma")
+    (('x',), 'ma')
+    """
+    text = name.strip()
+    if "," in text:
+        last, _, first = text.partition(",")
+        text = f"{first} {last}"
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    words = [w for w in re.split(r"[\s.]+", text.replace("-", " ")) if w]
+    words = [w for w in (re.sub(r"[^\w]", "", w) for w in words) if w]
+    if not words:
+        return (), ""
+    # Particles belong to the surname: "Adrian Del Maestro" -> surname "del maestro".
+    surname = [words[-1]]
+    rest = words[:-1]
+    while rest and rest[-1] in _PARTICLES and len(rest) > 1:
+        surname.insert(0, rest.pop())
+    return tuple(rest), " ".join(surname)
+
+
+def surname_key(name: str) -> str:
+    """The folded surname, particles included ("del maestro")."""
+    return name_parts(name)[1]
+
+
+def initials_key(name: str) -> str:
+    """Surname plus first initial ("ma x"): the coarse key co-author context uses."""
+    given, surname = name_parts(name)
+    return f"{surname} {given[0][0]}" if given else surname
+
+
+def given_compatible(a: Sequence[str], b: Sequence[str]) -> tuple[bool, bool]:
+    """(compatible, decided): whether two given-name lists may be one person, and whether a
+    full name on both sides decided it (an initial alone never decides).
+
+    >>> given_compatible(("xinyin",), ("xiaolong",))
+    (False, True)
+    >>> given_compatible(("x",), ("xinyin",))
+    (True, False)
+    >>> given_compatible(("adrian",), ("adrian",))
+    (True, True)
+    """
+    if not a or not b:
+        return True, False
+    decided = False
+    for x, y in zip(a, b, strict=False):
+        if len(x) > 1 and len(y) > 1:
+            if x != y and "".join(a) != "".join(b):
+                return False, True
+            decided = True
+        elif x[0] != y[0]:
+            return False, True
+    # "Jiu-Cheng" folds to ("jiu", "cheng") and "Jiucheng" to ("jiucheng",): compare joined.
+    if not decided and "".join(a) == "".join(b) and len("".join(a)) > 2:
+        decided = True
+    return True, decided
 
 
 def name_key(name: str) -> str:
@@ -130,11 +209,32 @@ def find_github_links(*texts: str | None) -> tuple[str, ...]:
     return tuple(found)
 
 
+def is_same_person_name(printed: str, tracked: str) -> bool:
+    """Whether a printed name is the tracked person's name: same surname and given names that
+    agree in full (an initial alone never decides: "X. Ma" is not "Xinyin Ma" by name, and
+    "Xiaolong Ma" never is).
+
+    >>> is_same_person_name("Adrian Del Maestro", "Adrian Del Maestro")
+    True
+    >>> is_same_person_name("Xiaolong Ma", "Xinyin Ma")
+    False
+    >>> is_same_person_name("X. Ma", "Xinyin Ma")
+    False
+    """
+    p_given, p_surname = name_parts(printed)
+    t_given, t_surname = name_parts(tracked)
+    if not p_surname or p_surname != t_surname:
+        return False
+    compatible, decided = given_compatible(p_given, t_given)
+    return compatible and decided
+
+
 def could_be(printed: str, tracked: str) -> bool:
     """Whether a printed name may denote the tracked person: same surname, same first initial.
 
-    Used only on results of that person's own query (arXiv has no author ids), so
-    ``A. Del Maestro`` on a result of ``au:del_maestro`` counts as ``Adrian Del Maestro``.
+    Used only where the context already names the person: the entries of their own Google
+    Scholar profile (one of the listed authors is the owner). Not for search results: arXiv
+    attribution uses :func:`is_same_person_name`.
     """
     p, t = name_key(printed).split(), name_key(tracked).split()
     if not p or not t:

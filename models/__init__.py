@@ -12,6 +12,17 @@ from models.github.tables import (
     GitHubRepositorySnapshot,
     GitHubWorkRepository,
 )
+from models.identity.tables import (
+    AuthorMention,
+    AuthorMentionIdentifier,
+    IdentityOverride,
+    IdentityRedirect,
+    MentionBlock,
+    MentionIdentifier,
+    MergeDecision,
+    MergeLock,
+    WorkMention,
+)
 from models.provenance import HarvestCursor, HarvestRun, QuarantinedRecord, SourceRecord
 from models.scholar.tables import ScholarObservation, ScholarProfile, ScholarPublication
 from models.works import Work, WorkIdentifier, WorkLink
@@ -19,6 +30,8 @@ from models.works import Work, WorkIdentifier, WorkLink
 __all__ = [
     "Author",
     "AuthorIdentifier",
+    "AuthorMention",
+    "AuthorMentionIdentifier",
     "AuthorNameVariant",
     "Authorship",
     "Base",
@@ -29,6 +42,12 @@ __all__ = [
     "GitHubWorkRepository",
     "HarvestCursor",
     "HarvestRun",
+    "IdentityOverride",
+    "IdentityRedirect",
+    "MentionBlock",
+    "MentionIdentifier",
+    "MergeDecision",
+    "MergeLock",
     "QuarantinedRecord",
     "ScholarObservation",
     "ScholarProfile",
@@ -38,4 +57,5 @@ __all__ = [
     "Work",
     "WorkIdentifier",
     "WorkLink",
+    "WorkMention",
 ]

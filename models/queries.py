@@ -13,6 +13,7 @@ from harvesters.normalize import name_key
 from models.authors import Author, AuthorIdentifier, AuthorNameVariant, Authorship, TrackedAuthor
 from models.dialect import insert_for
 from models.github.queries import author_repositories, repositories_by_work
+from models.identity.tables import MergeDecision
 from models.provenance import SourceRecord
 from models.works import Work, WorkIdentifier, WorkLink
 
@@ -236,6 +237,9 @@ class AuthorSummary:
     first_author_works: int
     repositories: list[dict[str, Any]] = field(default_factory=list)
     stars: int = 0
+    # Works printed with a name that may be this tracked person (an initial, or a name alone):
+    # kept apart, listed for review (``scholarflow explain author``).
+    possible_works: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -271,6 +275,7 @@ def author_summary(session: Session, name: str, top: int = 10) -> AuthorSummary:
         select(func.count()).where(Authorship.author_id == author.id, Authorship.position == 0)
     )
     repos = author_repositories(session, author.id, [w.id for w in works])
+    possible = _possible_works(session, author.id)
     return AuthorSummary(
         name=author.display_name,
         author_id=author.id,
@@ -283,7 +288,25 @@ def author_summary(session: Session, name: str, top: int = 10) -> AuthorSummary:
         first_author_works=first_author or 0,
         repositories=repos,
         stars=sum(r["stars"] or 0 for r in repos),
+        possible_works=possible,
     )
+
+
+def _possible_works(session: Session, author_id: int) -> int:
+    """How many works carry a review candidate for the tracked person behind ``author_id``."""
+    tracked = session.scalars(
+        select(TrackedAuthor.id).where(TrackedAuthor.author_id == author_id)
+    ).all()
+    if not tracked:
+        return 0
+    keys = session.scalars(
+        select(MergeDecision.right_key).where(
+            MergeDecision.entity == "author",
+            MergeDecision.outcome == "review",
+            MergeDecision.left_key.in_([f"tracked:{t}" for t in tracked]),
+        )
+    ).all()
+    return len({k.rsplit("#", 1)[0] for k in keys})
 
 
 def table_counts(session: Session) -> dict[str, int]:

@@ -14,8 +14,9 @@ from models.base import Base, JSONType, UTCDateTime, utcnow
 class Work(Base):
     """One scholarly work, however many sources reported it.
 
-    Bibliographic fields come from the best source seen so far (``canonical_source``), per
-    ``models.precedence``.
+    A cluster of work mentions (``models.identity``): its id stays when mentions join; an
+    absorbed id redirects (``identity_redirect``). Each field comes from the best-ranked mention
+    that has it (``models.precedence``), recorded in ``field_sources``.
     """
 
     __tablename__ = "work"
@@ -33,6 +34,8 @@ class Work(Base):
     categories: Mapped[list[str]] = mapped_column(JSONType, default=list)
     match_key: Mapped[str] = mapped_column(String(255), index=True)
     canonical_source: Mapped[str] = mapped_column(String(32))
+    # Which source supplied each canonical field ({"title": "acl", "abstract": "arxiv-api"}).
+    field_sources: Mapped[dict[str, str] | None] = mapped_column(JSONType)
     # Proceedings fields (ACL Anthology; NULL for sources without them).
     month: Mapped[str | None] = mapped_column(String(64))
     pages: Mapped[str | None] = mapped_column(String(64))

@@ -45,6 +45,12 @@ def author_text(summary: AuthorSummary, scholar: Sequence[ScholarMetrics] = ()) 
         f"  categories: {cats}",
         f"  top co-authors: {coauthors}",
     ]
+    if summary.possible_works:
+        lines.append(
+            f"  possibly theirs: {summary.possible_works} more work(s) printed with a matching "
+            "name only (an initial, or no id); kept apart: "
+            f"`scholarflow explain author {summary.name!r}`"
+        )
     if summary.code_links:
         lines.append(f"  code: {', '.join(summary.code_links)}")
     if summary.repositories:

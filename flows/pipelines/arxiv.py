@@ -25,7 +25,7 @@ from flows.pipelines.runs import (
 )
 from harvesters.arxiv.api import ArxivApiHarvester
 from harvesters.arxiv.oai import ArxivOaiHarvester
-from harvesters.normalize import could_be
+from harvesters.normalize import is_same_person_name
 from harvesters.records import QuarantinedInput, WorkRecord
 from models.runs import clear_cursor, get_cursor, set_cursor
 
@@ -102,12 +102,14 @@ def harvest_arxiv_authors(
 def _attribute(
     item: WorkRecord | QuarantinedInput, author: AuthorQuery
 ) -> WorkRecord | QuarantinedInput:
-    """Mark the tracked author among a result's authors (their own query found it)."""
+    """Mark the tracked author among a result's authors by name, strictly: a query such as
+    ``au:Ma_X`` also finds "Xiaolong Ma" for a tracked "Xinyin Ma", so an initial alone never
+    attributes a paper (the merge step may still join "X. Ma" by shared co-authors)."""
     if author.tracked_id is None or not isinstance(item, WorkRecord):
         return item
     names = list(item.authors)
     for index, name in enumerate(names):
-        if could_be(name.name, author.name):
+        if is_same_person_name(name.name, author.name):
             names[index] = dataclasses.replace(
                 name, ids={**name.ids, "tracked": str(author.tracked_id)}
             )

@@ -50,19 +50,27 @@ def test_two_people_with_one_name_and_different_ids_stay_apart(
     assert third == first  # the same id finds the same person again
 
 
-def test_a_name_without_ids_still_joins_the_provisional_author(
+def test_a_name_alone_keeps_people_apart_and_shared_coauthors_join_them(
     sessions: sessionmaker[Session],
 ) -> None:
+    coauthor = AuthorName("Lena Okafor")
     with sessions() as session:
         load_batch(
             session, [_paper("x-2.1", AuthorName("Ana Ruiz", ids={"acl": "ana-ruiz"}))], None
         )
-        _load(session, "x-2.2", AuthorName("Ana Ruiz"))
-        load_batch(
-            session, [_paper("x-2.3", AuthorName("Ana Ruiz", ids={"orcid": "0000-1"}))], None
-        )
+        _load(session, "x-2.2", AuthorName("Ana Ruiz"))  # no id, no context
+        load_batch(session, [_paper("x-2.3", AuthorName("Ana Ruiz"), coauthor)], None)
+        load_batch(session, [_paper("x-2.4", AuthorName("Ana Ruiz"), coauthor)], None)
         session.commit()
-        ids = list(session.execute(select(Authorship.author_id)).scalars())
+        by_work = dict(
+            session.execute(
+                select(Authorship.work_id, Authorship.author_id).where(Authorship.position == 0)
+            ).all()
+        )
+    first, lone, with_co, with_co_again = (by_work[w] for w in sorted(by_work))
 
-    # No conflicting id anywhere: the folded name keeps joining them (provisional rule).
-    assert len(set(ids)) == 1
+    # Homonyms are real: one shared name is not evidence enough (it was, before the identity
+    # layer: every id-less "Ana Ruiz" was one author).
+    assert len({first, lone, with_co}) == 3
+    # The same full name with a shared co-author is one person.
+    assert with_co_again == with_co

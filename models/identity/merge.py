@@ -1,0 +1,1040 @@
+"""The merge step: mentions -> clusters -> canonical works, authors and authorships.
+
+Incremental and re-runnable: :func:`merge_mentions` takes the mentions a load touched, grows them
+to every mention that could change cluster with them (shared id, shared block, same current
+cluster, an override between them), re-clusters that closure from scratch with
+``models.identity.matching`` and writes the result. The clusters therefore depend only on the
+stored mentions and overrides, never on load order. :func:`merge_all` re-clusters everything.
+
+Stable ids: a cluster keeps the canonical id most of its mentions had; an id that loses all its
+mentions to another cluster is absorbed (its rows move, ``identity_redirect`` records where).
+Callers own the transaction and hold the merge lock (:func:`take_merge_lock`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from harvesters.normalize import given_compatible, name_key, name_parts, title_match_key
+from models.authors import Author, AuthorIdentifier, AuthorNameVariant, Authorship, TrackedAuthor
+from models.base import utcnow
+from models.dialect import insert_for
+from models.github.tables import GitHubAuthorRepository, GitHubWorkRepository
+from models.identity import matching
+from models.identity.store import chunks
+from models.identity.tables import (
+    AuthorMention,
+    AuthorMentionIdentifier,
+    IdentityOverride,
+    IdentityRedirect,
+    MentionBlock,
+    MentionIdentifier,
+    MergeDecision,
+    MergeLock,
+    WorkMention,
+)
+from models.precedence import rank
+from models.provenance import SourceRecord
+from models.scholar.tables import ScholarProfile
+from models.works import Work, WorkIdentifier, WorkLink
+
+logger = logging.getLogger(__name__)
+
+MAX_CLOSURE_ROUNDS = 12
+# Fields a canonical work takes from its mentions' parsed records, best-ranked source first.
+WORK_FIELDS = (
+    "title",
+    "abstract",
+    "year",
+    "published",
+    "updated",
+    "venue",
+    "journal_ref",
+    "comment",
+    "primary_category",
+    "categories",
+    "month",
+    "pages",
+    "venues",
+    "editors",
+    "awards",
+)
+_COLUMN_OF = {"published": "published_on", "updated": "updated_on"}
+
+
+@dataclass
+class MergeCounts:
+    """What one merge did."""
+
+    mentions: int = 0
+    works_created: int = 0
+    works_absorbed: int = 0
+    authors_created: int = 0
+    authors_absorbed: int = 0
+    decisions: int = 0
+    affected_works: set[int] = field(default_factory=set)
+
+
+def take_merge_lock(session: Session) -> None:
+    """Serialize writers: an UPDATE of the one lock row waits for any other transaction that
+    holds it (a row lock on PostgreSQL, the database write lock on SQLite)."""
+    session.execute(update(MergeLock).where(MergeLock.id == 1).values(taken_at=utcnow()))
+
+
+# ----------------------------------------------------------------------------- closure
+
+
+def _work_closure(session: Session, seed: Collection[int]) -> set[int]:
+    members = set(seed)
+    frontier = set(seed)
+    for _ in range(MAX_CLOSURE_ROUNDS):
+        if not frontier:
+            break
+        found: set[int] = set()
+        ids = list(frontier)
+        for part in chunks(ids):
+            pairs = session.execute(
+                select(MentionIdentifier.scheme, MentionIdentifier.value).where(
+                    MentionIdentifier.mention_id.in_(part)
+                )
+            ).all()
+            by_scheme: dict[str, set[str]] = defaultdict(set)
+            for scheme, value in pairs:
+                by_scheme[scheme].add(value)
+            for scheme, values in by_scheme.items():
+                for vpart in chunks(sorted(values)):
+                    found.update(
+                        session.scalars(
+                            select(MentionIdentifier.mention_id).where(
+                                MentionIdentifier.scheme == scheme,
+                                MentionIdentifier.value.in_(vpart),
+                            )
+                        )
+                    )
+            blocks = set(
+                session.scalars(select(MentionBlock.block).where(MentionBlock.mention_id.in_(part)))
+            )
+            for bpart in chunks(sorted(blocks)):
+                small = (
+                    select(MentionBlock.block)
+                    .where(MentionBlock.block.in_(bpart))
+                    .group_by(MentionBlock.block)
+                    .having(func.count() <= matching.MAX_BLOCK)
+                )
+                found.update(
+                    session.scalars(
+                        select(MentionBlock.mention_id).where(MentionBlock.block.in_(small))
+                    )
+                )
+            works = set(
+                session.scalars(
+                    select(WorkMention.work_id).where(
+                        WorkMention.id.in_(part), WorkMention.work_id.is_not(None)
+                    )
+                )
+            )
+            for wpart in chunks(sorted(works)):
+                found.update(
+                    session.scalars(select(WorkMention.id).where(WorkMention.work_id.in_(wpart)))
+                )
+        found |= _override_partners(session, "work", found | frontier)
+        frontier = found - members
+        members |= found
+    return members
+
+
+def _override_partners(session: Session, entity: str, mention_ids: Iterable[int]) -> set[int]:
+    if entity != "work":
+        return set()
+    keys = _keys_of(session, mention_ids)
+    if not keys:
+        return set()
+    partners: set[str] = set()
+    for part in chunks(sorted(keys)):
+        rows = session.execute(
+            select(IdentityOverride.left_key, IdentityOverride.right_key).where(
+                IdentityOverride.entity == "work",
+                or_(IdentityOverride.left_key.in_(part), IdentityOverride.right_key.in_(part)),
+            )
+        )
+        for left, right in rows:
+            partners.update((left, right))
+    partners -= keys
+    found: set[int] = set()
+    for part in chunks(sorted(partners)):
+        found.update(session.scalars(select(WorkMention.id).where(WorkMention.key.in_(part))))
+    return found
+
+
+def _keys_of(session: Session, mention_ids: Iterable[int]) -> set[str]:
+    keys: set[str] = set()
+    for part in chunks(sorted(set(mention_ids))):
+        keys.update(session.scalars(select(WorkMention.key).where(WorkMention.id.in_(part))))
+    return keys
+
+
+def _overrides(session: Session, entity: str, keys: set[str]) -> tuple[list, list]:
+    merges: list[tuple[str, str]] = []
+    splits: list[tuple[str, str]] = []
+    for part in chunks(sorted(keys)):
+        rows = session.execute(
+            select(
+                IdentityOverride.action, IdentityOverride.left_key, IdentityOverride.right_key
+            ).where(IdentityOverride.entity == entity, IdentityOverride.left_key.in_(part))
+        )
+        for action, left, right in rows:
+            (merges if action == "merge" else splits).append((left, right))
+    return merges, splits
+
+
+# ----------------------------------------------------------------------------- works
+
+
+@dataclass
+class _Loaded:
+    row_id: int
+    key: str
+    source: str
+    work_id: int | None
+    source_record_id: int
+
+
+def merge_mentions(session: Session, seed: Collection[int]) -> MergeCounts:
+    """Re-cluster the mentions ``seed`` and everything connected to them; write the result."""
+    counts = MergeCounts()
+    if not seed:
+        return counts
+    members = _work_closure(session, seed)
+    counts.mentions = len(members)
+    loaded, mentions = _load_work_mentions(session, members)
+    keys = set(loaded)
+    merges, splits = _overrides(session, "work", keys)
+    resolution = matching.resolve_works(mentions, force_merge=merges, force_split=splits)
+    assignment, absorbed = _assign_ids(
+        [[loaded[k].work_id for k in cluster] for cluster in resolution.clusters],
+        _next_id(session, Work),
+    )
+    counts.works_created = sum(1 for wid, new in assignment if new)
+    counts.works_absorbed = len(absorbed)
+    work_of_key: dict[str, int] = {}
+    for cluster, (work_id, _) in zip(resolution.clusters, assignment, strict=True):
+        for k in cluster:
+            work_of_key[k] = work_id
+
+    _write_works(session, resolution.clusters, assignment, loaded)
+    _move_work_references(session, absorbed)
+    _write_mention_work_ids(session, loaded, work_of_key)
+    _write_work_identifiers(session, resolution.clusters, assignment, loaded, absorbed)
+    _write_work_links(session, resolution.clusters, assignment, loaded)
+    counts.decisions = _write_decisions(session, "work", keys, resolution.decisions)
+    affected = {wid for wid, _ in assignment}
+    _delete_absorbed(session, Work, "work", absorbed)
+    counts.affected_works = affected
+
+    author_counts = merge_authors_of(session, [loaded[k].row_id for k in keys])
+    counts.authors_created = author_counts.authors_created
+    counts.authors_absorbed = author_counts.authors_absorbed
+    rebuild_authorships(session, affected | author_counts.affected_works)
+    return counts
+
+
+def _load_work_mentions(
+    session: Session, members: Collection[int]
+) -> tuple[dict[str, _Loaded], list[matching.WorkMention]]:
+    loaded: dict[str, _Loaded] = {}
+    raw: dict[int, Any] = {}
+    for part in chunks(sorted(members)):
+        for row in session.execute(
+            select(
+                WorkMention.id,
+                WorkMention.key,
+                WorkMention.source,
+                WorkMention.title,
+                WorkMention.year,
+                WorkMention.venue,
+                WorkMention.ids,
+                WorkMention.profile,
+                WorkMention.work_id,
+                WorkMention.source_record_id,
+            ).where(WorkMention.id.in_(part))
+        ):
+            raw[row.id] = row
+    names: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for part in chunks(sorted(raw)):
+        for mention_id, position, name in session.execute(
+            select(AuthorMention.work_mention_id, AuthorMention.position, AuthorMention.name).where(
+                AuthorMention.work_mention_id.in_(part)
+            )
+        ):
+            names[mention_id].append((position, name))
+    mentions = []
+    for row_id, row in raw.items():
+        loaded[row.key] = _Loaded(row_id, row.key, row.source, row.work_id, row.source_record_id)
+        mentions.append(
+            matching.WorkMention(
+                key=row.key,
+                source=row.source,
+                title=row.title,
+                year=row.year,
+                venue=row.venue,
+                ids=dict(row.ids or {}),
+                authors=tuple(n for _, n in sorted(names[row_id])),
+                profile=row.profile,
+            )
+        )
+    return loaded, mentions
+
+
+def _next_id(session: Session, table: type[Any]) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(table.id), 0))) or 0) + 1
+
+
+def _assign_ids(
+    current: list[list[int | None]], next_id: int
+) -> tuple[list[tuple[int, bool]], dict[int, int]]:
+    """Give each cluster an id: the existing id most of its members had (ties: the smaller id),
+    each existing id to one cluster at most; the rest get new ids. Returns ``[(id, is_new)]``
+    per cluster and ``{absorbed id: id that took its members}``."""
+    votes = []
+    for index, ids in enumerate(current):
+        for old_id, n in Counter(i for i in ids if i is not None).items():
+            votes.append((-n, old_id, index))
+    votes.sort()
+    chosen: dict[int, int] = {}
+    taken: set[int] = set()
+    for _, old_id, index in votes:
+        if index not in chosen and old_id not in taken:
+            chosen[index] = old_id
+            taken.add(old_id)
+    result: list[tuple[int, bool]] = []
+    for index in range(len(current)):
+        if index in chosen:
+            result.append((chosen[index], False))
+        else:
+            result.append((next_id, True))
+            next_id += 1
+    absorbed: dict[int, int] = {}
+    for ids in current:
+        for old_id in {i for i in ids if i is not None} - taken:
+            # Lost every member: it redirects to the cluster holding most of them.
+            best = max(
+                range(len(current)),
+                key=lambda j: (current[j].count(old_id), -j),
+            )
+            absorbed[old_id] = result[best][0]
+    return result, absorbed
+
+
+def _parsed_records(session: Session, record_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    for part in chunks(sorted(set(record_ids))):
+        found.update(
+            session.execute(
+                select(SourceRecord.id, SourceRecord.parsed).where(SourceRecord.id.in_(part))
+            )
+            .tuples()
+            .all()
+        )
+    return found
+
+
+def _ranked(members: Iterable[_Loaded]) -> list[_Loaded]:
+    return sorted(members, key=lambda m: (rank(m.source), m.key))
+
+
+def canonical_fields(ranked: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, Any], dict]:
+    """Each field from the best-ranked ``(source, parsed)`` that has it, and which source that
+    was. ``ranked`` is best first."""
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for name in WORK_FIELDS:
+        for source, parsed in ranked:
+            value = parsed.get(name)
+            if value not in (None, "", [], {}):
+                values[name] = value
+                sources[name] = source
+                break
+    return values, sources
+
+
+def _write_works(
+    session: Session,
+    clusters: list[list[str]],
+    assignment: list[tuple[int, bool]],
+    loaded: Mapping[str, _Loaded],
+) -> None:
+    parsed = _parsed_records(session, (m.source_record_id for m in loaded.values()))
+    now = utcnow()
+    new_rows, updates = [], []
+    for cluster, (work_id, is_new) in zip(clusters, assignment, strict=True):
+        ranked = _ranked(loaded[k] for k in cluster)
+        values, sources = canonical_fields(
+            [(m.source, parsed.get(m.source_record_id) or {}) for m in ranked]
+        )
+        row = _work_row(values)
+        row.update(
+            id=work_id,
+            canonical_source=ranked[0].source,
+            field_sources=sources,
+            updated_at=now,
+        )
+        if is_new:
+            row["created_at"] = now
+            new_rows.append(row)
+        else:
+            updates.append(row)
+    if new_rows:
+        stmt = insert_for(session, Work)
+        for part in chunks(new_rows):
+            session.execute(stmt, list(part))
+        _bump_sequence(session, "work")
+    if updates:
+        for part in chunks(updates):
+            session.execute(update(Work), list(part))
+
+
+def _work_row(values: Mapping[str, Any]) -> dict[str, Any]:
+    from datetime import date
+
+    row: dict[str, Any] = {}
+    for name in WORK_FIELDS:
+        value = values.get(name)
+        if name in ("published", "updated") and isinstance(value, str):
+            value = date.fromisoformat(value)
+        if name in ("venues", "editors", "awards") and not value:
+            value = None
+        if name == "categories":
+            value = list(value or [])
+        row[_COLUMN_OF.get(name, name)] = value
+    title = values.get("title") or ""
+    row["title"] = title
+    row["match_key"] = title_match_key(title)
+    if row.get("primary_category"):
+        row["primary_category"] = str(row["primary_category"])[:64]
+    for short in ("month", "pages"):
+        if row.get(short):
+            row[short] = str(row[short])[:64]
+    return row
+
+
+def _bump_sequence(session: Session, table: str) -> None:
+    """After explicit ids, move PostgreSQL's id sequence past them (other writers use it)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            )
+        )
+
+
+def _move_work_references(session: Session, absorbed: Mapping[int, int]) -> None:
+    for old_id, new_id in sorted(absorbed.items()):
+        for table, unique_with in ((WorkLink, "url"), (GitHubWorkRepository, "repository_id")):
+            column = getattr(table, unique_with)
+            kept = select(column).where(table.work_id == new_id)
+            session.execute(
+                update(table)
+                .where(table.work_id == old_id, column.not_in(kept))
+                .values(work_id=new_id)
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(delete(table).where(table.work_id == old_id))
+        session.execute(
+            update(SourceRecord).where(SourceRecord.work_id == old_id).values(work_id=new_id)
+        )
+
+
+def _delete_absorbed(
+    session: Session, table: type[Any], entity: str, absorbed: Mapping[int, int]
+) -> None:
+    if not absorbed:
+        return
+    now = utcnow()
+    for old_id, new_id in sorted(absorbed.items()):
+        # Earlier redirects to the absorbed id now lead to its successor.
+        session.execute(
+            update(IdentityRedirect)
+            .where(IdentityRedirect.entity == entity, IdentityRedirect.new_id == old_id)
+            .values(new_id=new_id)
+        )
+    stmt = insert_for(session, IdentityRedirect)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["entity", "old_id"],
+        set_={"new_id": stmt.excluded.new_id, "redirected_at": stmt.excluded.redirected_at},
+    )
+    session.execute(
+        stmt,
+        [
+            {"entity": entity, "old_id": o, "new_id": n, "redirected_at": now}
+            for o, n in sorted(absorbed.items())
+        ],
+    )
+    # A re-used id (a split gave it back) no longer redirects.
+    session.execute(
+        delete(IdentityRedirect).where(
+            IdentityRedirect.entity == entity,
+            IdentityRedirect.old_id.in_(sorted(set(absorbed.values()))),
+        )
+    )
+    for part in chunks(sorted(absorbed)):
+        session.execute(delete(table).where(table.id.in_(part)))
+
+
+def _write_mention_work_ids(
+    session: Session, loaded: Mapping[str, _Loaded], work_of_key: Mapping[str, int]
+) -> None:
+    changed = [
+        (m.row_id, m.source_record_id, work_of_key[k])
+        for k, m in loaded.items()
+        if m.work_id != work_of_key[k]
+    ]
+    if not changed:
+        return
+    for part in chunks(changed):
+        session.execute(update(WorkMention), [{"id": m, "work_id": w} for m, _, w in part])
+        session.execute(update(SourceRecord), [{"id": r, "work_id": w} for _, r, w in part])
+
+
+def _write_work_identifiers(
+    session: Session,
+    clusters: list[list[str]],
+    assignment: list[tuple[int, bool]],
+    loaded: Mapping[str, _Loaded],
+    absorbed: Mapping[int, int],
+) -> None:
+    work_ids = sorted({w for w, _ in assignment} | set(absorbed))
+    for part in chunks(work_ids):
+        session.execute(delete(WorkIdentifier).where(WorkIdentifier.work_id.in_(part)))
+    row_ids = [m.row_id for m in loaded.values()]
+    by_mention: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for part in chunks(sorted(row_ids)):
+        for mention_id, scheme, value in session.execute(
+            select(MentionIdentifier.mention_id, MentionIdentifier.scheme, MentionIdentifier.value)
+            .where(MentionIdentifier.mention_id.in_(part))
+            .order_by(MentionIdentifier.id)
+        ):
+            by_mention[mention_id].append((scheme, value))
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for cluster, (work_id, _) in zip(clusters, assignment, strict=True):
+        for m in _ranked(loaded[k] for k in cluster):
+            for scheme, value in by_mention[m.row_id]:
+                # Two clusters may share a value when a guard kept them apart: the first
+                # (best-ranked, then smaller key) keeps it; the decision log says why.
+                rows.setdefault(
+                    (scheme, value),
+                    {"work_id": work_id, "scheme": scheme, "value": value, "source": m.source},
+                )
+    if rows:
+        stmt = insert_for(session, WorkIdentifier).on_conflict_do_nothing(
+            index_elements=["scheme", "value"]
+        )
+        for part in chunks(list(rows.values())):
+            session.execute(stmt, list(part))
+
+
+def _write_work_links(
+    session: Session,
+    clusters: list[list[str]],
+    assignment: list[tuple[int, bool]],
+    loaded: Mapping[str, _Loaded],
+) -> None:
+    parsed = _parsed_records(session, (m.source_record_id for m in loaded.values()))
+    rows: dict[tuple[int, str], dict[str, Any]] = {}
+    for cluster, (work_id, _) in zip(clusters, assignment, strict=True):
+        for m in _ranked(loaded[k] for k in cluster):
+            record = parsed.get(m.source_record_id) or {}
+            links: list[tuple[str, str, str | None]] = [
+                ("code", u, None) for u in record.get("code_links") or ()
+            ]
+            links += [("page", u, None) for u in record.get("urls") or ()]
+            if record.get("pdf_url"):
+                links.append(("pdf", record["pdf_url"], None))
+            links += [
+                ("attachment", a.get("url"), a.get("kind"))
+                for a in record.get("attachments") or ()
+                if isinstance(a, dict) and a.get("url")
+            ]
+            for kind, url, label in links:
+                url = str(url)[:1024]
+                rows.setdefault(
+                    (work_id, url),
+                    {
+                        "work_id": work_id,
+                        "kind": kind,
+                        "url": url,
+                        "source": m.source,
+                        "label": label,
+                    },
+                )
+    if rows:
+        stmt = insert_for(session, WorkLink).on_conflict_do_nothing(
+            index_elements=["work_id", "url"]
+        )
+        for part in chunks(list(rows.values())):
+            session.execute(stmt, list(part))
+
+
+def _write_decisions(
+    session: Session, entity: str, keys: set[str], decisions: list[matching.Decision]
+) -> int:
+    for part in chunks(sorted(keys)):
+        session.execute(
+            delete(MergeDecision).where(
+                MergeDecision.entity == entity,
+                or_(MergeDecision.left_key.in_(part), MergeDecision.right_key.in_(part)),
+            )
+        )
+    now = utcnow()
+    rows = [
+        {
+            "entity": entity,
+            "left_key": d.left[:320],
+            "right_key": d.right[:320],
+            "outcome": d.outcome,
+            "rule": d.rule[:255],
+            "score": d.score,
+            "inputs": dict(d.inputs),
+            "decided_at": now,
+        }
+        for d in decisions
+    ]
+    if rows:
+        stmt = insert_for(session, MergeDecision)
+        for part in chunks(rows):
+            session.execute(stmt, list(part))
+    return len(rows)
+
+
+# ----------------------------------------------------------------------------- authors
+
+
+@dataclass
+class _AuthorLoaded:
+    row_id: int
+    key: str
+    author_id: int | None
+    work_mention_id: int
+
+
+def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> MergeCounts:
+    """Re-cluster the author mentions printed on ``work_mention_ids`` and those connected to
+    them (shared strong id, same surname and initial, same current author)."""
+    counts = MergeCounts()
+    seed: set[int] = set()
+    for part in chunks(sorted(set(work_mention_ids))):
+        seed.update(
+            session.scalars(select(AuthorMention.id).where(AuthorMention.work_mention_id.in_(part)))
+        )
+    if not seed:
+        return counts
+    members = _author_closure(session, seed)
+    loaded, mentions, work_cluster = _load_author_mentions(session, members)
+    resolution = matching.resolve_authors(mentions, work_cluster)
+    anchors = _author_anchors(session, mentions)
+    current = [
+        [loaded[k].author_id for k in cluster] + [a for k in cluster for a in anchors.get(k, ())]
+        for cluster in resolution.clusters
+    ]
+    assignment, absorbed = _assign_ids(current, _next_id(session, Author))
+    counts.authors_created = sum(1 for _, new in assignment if new)
+    counts.authors_absorbed = len(absorbed)
+    by_key = {m.key: m for m in mentions}
+    _write_authors(session, resolution.clusters, assignment, by_key)
+    _move_author_references(session, absorbed)
+    changed = []
+    for cluster, (author_id, _) in zip(resolution.clusters, assignment, strict=True):
+        for k in cluster:
+            if loaded[k].author_id != author_id:
+                changed.append({"id": loaded[k].row_id, "author_id": author_id})
+    for part in chunks(changed):
+        session.execute(update(AuthorMention), list(part))
+    _write_author_identifiers(session, resolution.clusters, assignment, by_key)
+    reviews = _tracked_candidates(session, resolution.clusters, assignment, by_key)
+    _write_decisions(session, "author", set(loaded), resolution.decisions + reviews)
+    _delete_absorbed(session, Author, "author", absorbed)
+    touched_mentions = {loaded[k].work_mention_id for k in loaded}
+    works: set[int] = set()
+    for part in chunks(sorted(touched_mentions)):
+        works.update(
+            w
+            for w in session.scalars(select(WorkMention.work_id).where(WorkMention.id.in_(part)))
+            if w is not None
+        )
+    counts.affected_works = works
+    return counts
+
+
+def _author_closure(session: Session, seed: Collection[int]) -> set[int]:
+    members = set(seed)
+    frontier = set(seed)
+    for _ in range(MAX_CLOSURE_ROUNDS):
+        if not frontier:
+            break
+        found: set[int] = set()
+        for part in chunks(sorted(frontier)):
+            pairs = session.execute(
+                select(AuthorMentionIdentifier.scheme, AuthorMentionIdentifier.value).where(
+                    AuthorMentionIdentifier.author_mention_id.in_(part)
+                )
+            ).all()
+            for scheme, values in _group(pairs).items():
+                for vpart in chunks(sorted(values)):
+                    found.update(
+                        session.scalars(
+                            select(AuthorMentionIdentifier.author_mention_id).where(
+                                AuthorMentionIdentifier.scheme == scheme,
+                                AuthorMentionIdentifier.value.in_(vpart),
+                            )
+                        )
+                    )
+            initials = set(
+                session.scalars(
+                    select(AuthorMention.initials_key).where(AuthorMention.id.in_(part))
+                )
+            )
+            for ipart in chunks(sorted(initials)):
+                found.update(
+                    session.scalars(
+                        select(AuthorMention.id).where(AuthorMention.initials_key.in_(ipart))
+                    )
+                )
+            authors = set(
+                session.scalars(
+                    select(AuthorMention.author_id).where(
+                        AuthorMention.id.in_(part), AuthorMention.author_id.is_not(None)
+                    )
+                )
+            )
+            for apart in chunks(sorted(authors)):
+                found.update(
+                    session.scalars(
+                        select(AuthorMention.id).where(AuthorMention.author_id.in_(apart))
+                    )
+                )
+        frontier = found - members
+        members |= found
+    return members
+
+
+def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    grouped: dict[str, set[str]] = defaultdict(set)
+    for scheme, value in pairs:
+        grouped[scheme].add(value)
+    return grouped
+
+
+def _load_author_mentions(
+    session: Session, members: Collection[int]
+) -> tuple[dict[str, _AuthorLoaded], list[matching.AuthorMention], dict[str, str]]:
+    rows = []
+    for part in chunks(sorted(members)):
+        rows += session.execute(
+            select(
+                AuthorMention.id,
+                AuthorMention.work_mention_id,
+                AuthorMention.position,
+                AuthorMention.name,
+                AuthorMention.ids,
+                AuthorMention.author_id,
+            ).where(AuthorMention.id.in_(part))
+        ).all()
+    work_mention_ids = sorted({r.work_mention_id for r in rows})
+    works: dict[int, Any] = {}
+    printed: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for part in chunks(work_mention_ids):
+        for w in session.execute(
+            select(
+                WorkMention.id,
+                WorkMention.key,
+                WorkMention.work_id,
+                WorkMention.venue,
+                WorkMention.year,
+            ).where(WorkMention.id.in_(part))
+        ):
+            works[w.id] = w
+        for mention_id, position, name in session.execute(
+            select(AuthorMention.work_mention_id, AuthorMention.position, AuthorMention.name).where(
+                AuthorMention.work_mention_id.in_(part)
+            )
+        ):
+            printed[mention_id].append((position, name))
+    loaded: dict[str, _AuthorLoaded] = {}
+    mentions = []
+    work_cluster: dict[str, str] = {}
+    for r in rows:
+        w = works[r.work_mention_id]
+        key = f"{w.key}#{r.position}"
+        loaded[key] = _AuthorLoaded(r.id, key, r.author_id, r.work_mention_id)
+        if w.work_id is not None:
+            work_cluster[w.key] = str(w.work_id)
+        mentions.append(
+            matching.AuthorMention(
+                key=key,
+                name=r.name,
+                ids=dict(r.ids or {}),
+                work_key=w.key,
+                position=r.position,
+                coauthors=tuple(
+                    n for p, n in sorted(printed[r.work_mention_id]) if p != r.position
+                ),
+                venue=w.venue,
+                year=w.year,
+            )
+        )
+    return loaded, mentions, work_cluster
+
+
+def _author_anchors(
+    session: Session, mentions: list[matching.AuthorMention]
+) -> dict[str, list[int]]:
+    """Existing authors that own a mention's strong id (a tracked author added before any of
+    their works was harvested): the cluster adopts that author's id."""
+    wanted: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for m in mentions:
+        for scheme, value in m.ids.items():
+            if scheme in matching.AUTHOR_ID_SCHEMES and value:
+                wanted[(scheme, value)].append(m.key)
+    anchors: dict[str, list[int]] = defaultdict(list)
+    for scheme, values in _group(wanted).items():
+        for vpart in chunks(sorted(values)):
+            for value, author_id in session.execute(
+                select(AuthorIdentifier.value, AuthorIdentifier.author_id).where(
+                    AuthorIdentifier.scheme == scheme, AuthorIdentifier.value.in_(vpart)
+                )
+            ):
+                for key in wanted[(scheme, value)]:
+                    anchors[key].append(author_id)
+    return anchors
+
+
+def tracked_key(tracked_id: int) -> str:
+    """The decision-log key of a tracked author (left side of its review candidates)."""
+    return f"tracked:{tracked_id}"
+
+
+def _tracked_candidates(
+    session: Session,
+    clusters: list[list[str]],
+    assignment: list[tuple[int, bool]],
+    by_key: Mapping[str, matching.AuthorMention],
+) -> list[matching.Decision]:
+    """Author mentions that may be a tracked person by name alone ("A. Del Maestro" for a
+    tracked "Adrian Del Maestro"; "Tobias Windisch" on a paper fetched by id) but are not in
+    their cluster: kept apart, and recorded as ``review`` so ``show`` lists them and an
+    operator can confirm with a force-merge."""
+    tracked = session.execute(
+        select(TrackedAuthor.id, TrackedAuthor.name, TrackedAuthor.author_id)
+    ).all()
+    by_surname: dict[str, list[Any]] = defaultdict(list)
+    for row in tracked:
+        by_surname[name_parts(row.name)[1]].append(row)
+    if not by_surname:
+        return []
+    found = []
+    for cluster, (author_id, _) in zip(clusters, assignment, strict=True):
+        for key in cluster:
+            given, surname = name_parts(by_key[key].name)
+            for row in by_surname.get(surname, ()):
+                if row.author_id == author_id:
+                    continue
+                ok, _ = given_compatible(given, name_parts(row.name)[0])
+                if ok and given:
+                    found.append(
+                        matching.Decision(
+                            tracked_key(row.id),
+                            key,
+                            "review",
+                            "possibly the tracked author (name only)",
+                            None,
+                            {"printed": by_key[key].name, "tracked": row.name},
+                        )
+                    )
+    return found
+
+
+def display_name(names: Iterable[str]) -> str:
+    """The fullest printed form: most given-name letters, then most frequent, then sorted."""
+    counted = Counter(n for n in names if n.strip())
+    if not counted:
+        return "?"
+    return min(
+        counted,
+        key=lambda n: (-sum(len(g) for g in name_parts(n)[0]), -counted[n], n),
+    )
+
+
+def _write_authors(
+    session: Session,
+    clusters: list[list[str]],
+    assignment: list[tuple[int, bool]],
+    by_key: Mapping[str, matching.AuthorMention],
+) -> None:
+    now = utcnow()
+    tracked_names: dict[int, str] = {}
+    kept_ids = sorted(a for a, new in assignment if not new)
+    for part in chunks(kept_ids):
+        tracked_names.update(
+            session.execute(
+                select(TrackedAuthor.author_id, TrackedAuthor.name).where(
+                    TrackedAuthor.author_id.in_(part)
+                )
+            )
+            .tuples()
+            .all()
+        )
+    new_rows, updates, variants = [], [], []
+    for cluster, (author_id, is_new) in zip(clusters, assignment, strict=True):
+        names = [by_key[k].name for k in cluster]
+        # A tracked person is shown by the name the operator gave them.
+        shown = (tracked_names.get(author_id) or display_name(names))[:255]
+        row = {"id": author_id, "display_name": shown, "name_key": name_key(shown)}
+        if is_new:
+            new_rows.append({**row, "created_at": now})
+        else:
+            updates.append(row)
+        variants += [{"author_id": author_id, "name": n[:255]} for n in sorted(set(names))]
+    if new_rows:
+        stmt = insert_for(session, Author)
+        for part in chunks(new_rows):
+            session.execute(stmt, list(part))
+        _bump_sequence(session, "author")
+    for part in chunks(updates):
+        session.execute(update(Author), list(part))
+    if variants:
+        stmt = insert_for(session, AuthorNameVariant).on_conflict_do_nothing(
+            index_elements=["author_id", "name"]
+        )
+        for part in chunks(variants):
+            session.execute(stmt, list(part))
+
+
+def _move_author_references(session: Session, absorbed: Mapping[int, int]) -> None:
+    for old_id, new_id in sorted(absorbed.items()):
+        for table in (ScholarProfile, TrackedAuthor, AuthorIdentifier, Authorship):
+            session.execute(update(table).where(table.author_id == old_id).values(author_id=new_id))
+        for table, unique_with in (
+            (AuthorNameVariant, "name"),
+            (GitHubAuthorRepository, "repository_id"),
+        ):
+            column = getattr(table, unique_with)
+            kept = select(column).where(table.author_id == new_id)
+            session.execute(
+                update(table)
+                .where(table.author_id == old_id, column.not_in(kept))
+                .values(author_id=new_id)
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(delete(table).where(table.author_id == old_id))
+
+
+def _write_author_identifiers(
+    session: Session,
+    clusters: list[list[str]],
+    assignment: list[tuple[int, bool]],
+    by_key: Mapping[str, matching.AuthorMention],
+) -> None:
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for cluster, (author_id, _) in zip(clusters, assignment, strict=True):
+        for k in cluster:
+            for scheme, value in by_key[k].ids.items():
+                if value:
+                    rows.setdefault(
+                        (scheme[:32], str(value)[:255]),
+                        {"author_id": author_id, "scheme": scheme[:32], "value": str(value)[:255]},
+                    )
+    if not rows:
+        return
+    # An id that moved with its mentions to another cluster follows them.
+    for scheme, values in _group(rows).items():
+        for vpart in chunks(sorted(values)):
+            existing = session.execute(
+                select(
+                    AuthorIdentifier.id, AuthorIdentifier.value, AuthorIdentifier.author_id
+                ).where(AuthorIdentifier.scheme == scheme, AuthorIdentifier.value.in_(vpart))
+            ).all()
+            moves = [
+                {"id": i, "author_id": rows[(scheme, v)]["author_id"]}
+                for i, v, a in existing
+                if a != rows[(scheme, v)]["author_id"]
+            ]
+            for part in chunks(moves):
+                session.execute(update(AuthorIdentifier), list(part))
+    stmt = insert_for(session, AuthorIdentifier).on_conflict_do_nothing(
+        index_elements=["scheme", "value"]
+    )
+    for part in chunks(list(rows.values())):
+        session.execute(stmt, list(part))
+
+
+# ----------------------------------------------------------------------------- authorships
+
+
+def rebuild_authorships(session: Session, work_ids: Collection[int]) -> None:
+    """Each work's authorships from its best-ranked mention that lists authors."""
+    ids = sorted(set(work_ids))
+    if not ids:
+        return
+    members: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    for part in chunks(ids):
+        for mention_id, key, source, work_id in session.execute(
+            select(WorkMention.id, WorkMention.key, WorkMention.source, WorkMention.work_id).where(
+                WorkMention.work_id.in_(part)
+            )
+        ):
+            members[work_id].append((mention_id, key, source))
+    authors: dict[int, list[Any]] = defaultdict(list)
+    all_mentions = sorted(m for ms in members.values() for m, _, _ in ms)
+    for part in chunks(all_mentions):
+        for row in session.execute(
+            select(
+                AuthorMention.work_mention_id,
+                AuthorMention.position,
+                AuthorMention.name,
+                AuthorMention.author_id,
+                AuthorMention.affiliations,
+            ).where(AuthorMention.work_mention_id.in_(part))
+        ):
+            authors[row.work_mention_id].append(row)
+    for part in chunks(ids):
+        session.execute(delete(Authorship).where(Authorship.work_id.in_(part)))
+    rows = []
+    for work_id in ids:
+        ranked = sorted(members.get(work_id, []), key=lambda m: (rank(m[2]), m[1]))
+        best = next(((m, s) for m, _, s in ranked if authors.get(m)), None)
+        if best is None:
+            continue
+        mention_id, source = best
+        for a in sorted(authors[mention_id], key=lambda r: r.position):
+            if a.author_id is None:
+                continue
+            rows.append(
+                {
+                    "work_id": work_id,
+                    "author_id": a.author_id,
+                    "position": a.position,
+                    "raw_name": a.name[:255],
+                    "affiliations": list(a.affiliations or []),
+                    "source": source,
+                }
+            )
+    if rows:
+        stmt = insert_for(session, Authorship)
+        for part in chunks(rows):
+            session.execute(stmt, list(part))
+
+
+# ----------------------------------------------------------------------------- everything
+
+
+def merge_all(session: Session) -> MergeCounts:
+    """Re-cluster every mention (after an override, a rule change or a migration)."""
+    ids = list(session.scalars(select(WorkMention.id).order_by(WorkMention.id)))
+    return merge_mentions(session, ids)

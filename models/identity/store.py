@@ -1,0 +1,178 @@
+"""Writing mentions: one work mention per source record, its ids, blocks and author mentions.
+
+Set-based: per batch one multi-row upsert per table and one look-up of the new ids, whatever the
+batch size (chunks of ``CHUNK`` rows keep statements within the databases' parameter limits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from harvesters.normalize import initials_key, title_match_key
+from harvesters.records import WorkRecord
+from models.base import utcnow
+from models.dialect import insert_for
+from models.identity import matching
+from models.identity.tables import (
+    AuthorMention,
+    AuthorMentionIdentifier,
+    MentionBlock,
+    MentionIdentifier,
+    WorkMention,
+)
+
+CHUNK = 500
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def mention_key(source: str, source_id: str) -> str:
+    """The stable key of a source record's mention: ``source:source_id``."""
+    return f"{source}:{source_id}"
+
+
+def record_identifiers(record: WorkRecord) -> list[tuple[str, str]]:
+    """Every (scheme, value) a record carries, the primary ones first, without duplicates."""
+    pairs = [(s, v) for s, v in record.identifiers.items() if v]
+    pairs += [(s, v) for s, v in getattr(record, "other_identifiers", ()) if v]
+    return list(dict.fromkeys((s[:32], v[:255]) for s, v in pairs))
+
+
+def profile_of(record: WorkRecord) -> str | None:
+    """The Scholar profile an entry belongs to (its ids are ``user:pub``), else None."""
+    if record.source == "scholar" and ":" in record.source_id:
+        return record.source_id.split(":", 1)[0][:64]
+    return None
+
+
+def as_matching_mention(record: WorkRecord) -> matching.WorkMention:
+    """The matcher's view of a record (the same one the merge step reads back)."""
+    return matching.WorkMention(
+        key=mention_key(record.source, record.source_id),
+        source=record.source,
+        title=record.title,
+        year=record.year,
+        venue=record.venue,
+        ids=dict(record.identifiers),
+        authors=tuple(a.name for a in record.authors),
+        profile=profile_of(record),
+    )
+
+
+def write_mentions(session: Session, records: Sequence[tuple[int, WorkRecord]]) -> list[int]:
+    """Upsert the mentions of ``(source_record_id, record)`` pairs and replace their ids,
+    blocks and author mentions. Returns the mention ids. Flushes nothing else; no commit."""
+    if not records:
+        return []
+    now = utcnow()
+    rows = []
+    for source_record_id, record in records:
+        rows.append(
+            {
+                "source_record_id": source_record_id,
+                "key": mention_key(record.source, record.source_id),
+                "source": record.source,
+                "title": record.title,
+                "title_key": title_match_key(record.title),
+                "year": record.year,
+                "venue": record.venue,
+                "profile": profile_of(record),
+                "ids": dict(record.identifiers),
+                "updated_at": now,
+            }
+        )
+    stmt = insert_for(session, WorkMention)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["key"],
+        set_={c: stmt.excluded[c] for c in rows[0] if c != "key"},
+    )
+    for part in chunks(rows):
+        session.execute(stmt, list(part))
+    keys = [r["key"] for r in rows]
+    ids_by_key: dict[str, int] = {}
+    for part in chunks(keys):
+        ids_by_key.update(
+            session.execute(
+                select(WorkMention.key, WorkMention.id).where(WorkMention.key.in_(part))
+            )
+            .tuples()
+            .all()
+        )
+    mention_ids = [ids_by_key[k] for k in keys]
+
+    for table in (MentionIdentifier, MentionBlock):
+        for part in chunks(mention_ids):
+            session.execute(delete(table).where(table.mention_id.in_(part)))
+    for part in chunks(mention_ids):
+        session.execute(delete(AuthorMention).where(AuthorMention.work_mention_id.in_(part)))
+
+    identifier_rows: list[dict[str, Any]] = []
+    block_rows: list[dict[str, Any]] = []
+    author_rows: list[dict[str, Any]] = []
+    author_ids_wanted: list[tuple[int, int, dict[str, str]]] = []
+    for mention_id, (_, record) in zip(mention_ids, records, strict=True):
+        identifier_rows += [
+            {"mention_id": mention_id, "scheme": s, "value": v}
+            for s, v in record_identifiers(record)
+        ]
+        prepared = matching.prepare_work(as_matching_mention(record))
+        block_rows += [
+            {"mention_id": mention_id, "block": b[:255]} for b in matching.work_block_keys(prepared)
+        ]
+        for position, author in enumerate(record.authors):
+            author_rows.append(
+                {
+                    "work_mention_id": mention_id,
+                    "position": position,
+                    "name": author.name[:255],
+                    "initials_key": initials_key(author.name)[:255],
+                    "ids": {k: v for k, v in author.ids.items() if v},
+                    "affiliations": list(author.affiliations),
+                }
+            )
+            strong = {
+                k: v[:255] for k, v in author.ids.items() if v and k in matching.AUTHOR_ID_SCHEMES
+            }
+            if strong:
+                author_ids_wanted.append((mention_id, position, strong))
+    _insert_all(session, MentionIdentifier, identifier_rows)
+    _insert_all(session, MentionBlock, block_rows)
+    _insert_all(session, AuthorMention, author_rows)
+    if author_ids_wanted:
+        wanted_mentions = sorted({m for m, _, _ in author_ids_wanted})
+        by_position: dict[tuple[int, int], int] = {}
+        for part in chunks(wanted_mentions):
+            rows_found = session.execute(
+                select(
+                    AuthorMention.work_mention_id, AuthorMention.position, AuthorMention.id
+                ).where(AuthorMention.work_mention_id.in_(part))
+            )
+            by_position.update({(m, p): i for m, p, i in rows_found})
+        _insert_all(
+            session,
+            AuthorMentionIdentifier,
+            [
+                {"author_mention_id": by_position[(m, p)], "scheme": s, "value": v}
+                for m, p, strong in author_ids_wanted
+                for s, v in strong.items()
+            ],
+        )
+    return mention_ids
+
+
+def _insert_all(session: Session, table: type[Any], rows: Iterable[dict[str, Any]]) -> None:
+    batch = list(rows)
+    if not batch:
+        return
+    stmt = insert_for(session, table).on_conflict_do_nothing()
+    for part in chunks(batch):
+        session.execute(stmt, list(part))
