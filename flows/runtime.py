@@ -13,6 +13,7 @@ from harvesters.arxiv.api import ArxivApiClient, ArxivApiHarvester
 from harvesters.arxiv.oai import DEFAULT_BASE_URL, ArxivOaiHarvester
 from harvesters.http.client import PoliteHttpClient
 from models.engine import make_engine, session_factory
+from models.identity.backfill import backfill_mentions, needs_backfill
 from models.migrate import upgrade
 from models.queries import UnknownAuthorError, default_arxiv_query, list_tracked_authors
 
@@ -20,9 +21,16 @@ from models.queries import UnknownAuthorError, default_arxiv_query, list_tracked
 def open_database(url: str | None = None, *, migrate: bool = True) -> sessionmaker[Session]:
     """A session factory for ``url`` (default: the configured URL), migrated to head."""
     engine = make_engine(url)
+    sessions = session_factory(engine)
     if migrate:
         upgrade(engine)
-    return session_factory(engine)
+        # A database written before the identity layer gets its mentions once, before any
+        # load could create a second work for a paper it already holds.
+        with sessions() as session:
+            if needs_backfill(session):
+                backfill_mentions(session)
+                session.commit()
+    return sessions
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from flows.cli import identity as identity_commands
 from flows.cli import report
 from flows.cli import scholar as scholar_commands
 from flows.cli.acl import harvest_acl_cli
@@ -47,6 +48,9 @@ def dispatch(args: argparse.Namespace) -> int:
         "show": cmd_show,
         "serve": cmd_serve,
         "demo": cmd_demo,
+        "explain": identity_commands.cmd_explain,
+        "override": identity_commands.cmd_override,
+        "remerge": identity_commands.cmd_remerge,
     }[args.command]
     try:
         return handler(args)

@@ -7,6 +7,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from flows.cli import identity as identity_commands
 from flows.cli import scholar as scholar_commands
 from flows.sources import SOURCES
 
@@ -151,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="run the whole pipeline offline on shipped recordings")
     scholar_commands.add_commands(sub)
+    identity_commands.add_commands(sub)
     return parser
 
 

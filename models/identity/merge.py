@@ -13,6 +13,7 @@ Callers own the transaction and hold the merge lock (:func:`take_merge_lock`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
@@ -85,7 +86,10 @@ class MergeCounts:
 def take_merge_lock(session: Session) -> None:
     """Serialize writers: an UPDATE of the one lock row waits for any other transaction that
     holds it (a row lock on PostgreSQL, the database write lock on SQLite)."""
-    session.execute(update(MergeLock).where(MergeLock.id == 1).values(taken_at=utcnow()))
+    taken = session.execute(update(MergeLock).where(MergeLock.id == 1).values(taken_at=utcnow()))
+    if taken.rowcount == 0:  # a schema made without the migration's seed row
+        session.execute(insert_for(session, MergeLock).on_conflict_do_nothing(), [{"id": 1}])
+        session.execute(update(MergeLock).where(MergeLock.id == 1).values(taken_at=utcnow()))
 
 
 # ----------------------------------------------------------------------------- closure
@@ -635,9 +639,16 @@ def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> Mer
         )
     if not seed:
         return counts
-    members = _author_closure(session, seed)
+    members = _author_closure(session, seed | _author_override_partners(session, seed))
     loaded, mentions, work_cluster = _load_author_mentions(session, members)
-    resolution = matching.resolve_authors(mentions, work_cluster)
+    merges, splits = _overrides(session, "author", set(loaded) | _tracked_keys(session))
+    mentions = _with_tracked_overrides(mentions, merges)
+    resolution = matching.resolve_authors(
+        mentions,
+        work_cluster,
+        force_merge=[p for p in merges if not p[0].startswith("tracked:")],
+        force_split=[p for p in splits if not p[0].startswith("tracked:")],
+    )
     anchors = _author_anchors(session, mentions)
     current = [
         [loaded[k].author_id for k in cluster] + [a for k in cluster for a in anchors.get(k, ())]
@@ -722,6 +733,68 @@ def _author_closure(session: Session, seed: Collection[int]) -> set[int]:
         frontier = found - members
         members |= found
     return members
+
+
+def _tracked_keys(session: Session) -> set[str]:
+    return {tracked_key(i) for i in session.scalars(select(TrackedAuthor.id))}
+
+
+def _with_tracked_overrides(
+    mentions: list[matching.AuthorMention], merges: list[tuple[str, str]]
+) -> list[matching.AuthorMention]:
+    """An operator's "this mention is the tracked person" gives the mention their tracked id."""
+    wanted = {right: left.split(":", 1)[1] for left, right in merges if left.startswith("tracked:")}
+    if not wanted:
+        return mentions
+    result = []
+    for m in mentions:
+        if m.key in wanted:
+            m = dataclasses.replace(m, ids={**m.ids, "tracked": wanted[m.key]})
+        result.append(m)
+    return result
+
+
+def _author_override_partners(session: Session, seed: Collection[int]) -> set[int]:
+    """Author mentions named by an override together with one of ``seed``."""
+    keys: dict[str, int] = {}
+    for part in chunks(sorted(seed)):
+        for mention_id, work_key, position in session.execute(
+            select(AuthorMention.id, WorkMention.key, AuthorMention.position)
+            .join(WorkMention, WorkMention.id == AuthorMention.work_mention_id)
+            .where(AuthorMention.id.in_(part))
+        ):
+            keys[f"{work_key}#{position}"] = mention_id
+    partners: set[str] = set()
+    for part in chunks(sorted(keys)):
+        for left, right in session.execute(
+            select(IdentityOverride.left_key, IdentityOverride.right_key).where(
+                IdentityOverride.entity == "author",
+                or_(IdentityOverride.left_key.in_(part), IdentityOverride.right_key.in_(part)),
+            )
+        ):
+            partners.update(k for k in (left, right) if not k.startswith("tracked:"))
+    # Mentions an operator gave to a tracked person are few; always re-read them, so a merge
+    # started anywhere in that person's cluster keeps them.
+    partners.update(
+        session.scalars(
+            select(IdentityOverride.right_key).where(
+                IdentityOverride.entity == "author",
+                IdentityOverride.action == "merge",
+                IdentityOverride.left_key.like("tracked:%"),
+            )
+        )
+    )
+    found: set[int] = set()
+    for key in sorted(partners - set(keys)):
+        work_key, _, position = key.rpartition("#")
+        found.update(
+            session.scalars(
+                select(AuthorMention.id)
+                .join(WorkMention, WorkMention.id == AuthorMention.work_mention_id)
+                .where(WorkMention.key == work_key, AuthorMention.position == int(position))
+            )
+        )
+    return found
 
 
 def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
