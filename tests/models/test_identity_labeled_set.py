@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -155,3 +156,25 @@ def test_generator_reproduces_the_committed_files() -> None:
         assert (HERE / name).read_text(encoding="utf-8") == text, (
             f"{name} is stale: rerun the builder"
         )
+
+
+def test_quality_report_scores_the_baseline(capsys: pytest.CaptureFixture[str]) -> None:
+    """bench/identity_quality.py runs on the labeled files and reports counts per family."""
+    path = HERE.parents[2] / "bench" / "identity_quality.py"
+    spec = importlib.util.spec_from_file_location("identity_quality", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["identity_quality"] = module  # dataclasses resolve their module by name
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop("identity_quality", None)
+    assert module.main(["--baseline", "--errors"]) == 0
+    out = capsys.readouterr().out
+    assert "matcher: baseline stand-in" in out
+    works, authors = out.split("\nWORKS\n", 1)[1].split("\nAUTHORS\n", 1)
+    # exact identifiers join only the ids-visible family: every other 'same' pair is split
+    row = next(line for line in works.splitlines() if "s2_record_vs_id_view_ids_visible" in line)
+    assert row.split()[-4:] == ["43", "0", "0", "0"], row
+    assert "acl_id_vs_doi" in works and "split (labeled same)" in out
+    assert "s2_homonym_initial_names_only" in authors
