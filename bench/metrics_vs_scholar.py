@@ -71,9 +71,11 @@ def report(engine) -> int:  # type: ignore[no-untyped-def]
 
     print(f"database: {engine.dialect.name}; files: {len(FILES)}")
     head = ("file", "papers", "reported h/i10/total/5y", "computed h/i10/total/5y", "agree")
-    rows = [head]
+    rows: list[tuple[str, ...]] = [head]
     mismatches = 0
-    extras = [("file", "coverage", "g", "e", "mean", "median", "m", "hc", "AWCR", "AW", "h5y")]
+    extras: list[tuple[str, ...]] = [
+        ("file", "coverage", "g", "e", "mean", "median", "m", "hc", "AWCR", "AW", "h5y")
+    ]
     for scholar_id, (name, data) in reported.items():
         papers = inputs[scholar_id].papers
         year = datetime.fromisoformat(data["updated"]).year

@@ -153,7 +153,8 @@ def citations_per_paper_median(papers: Iterable[Paper]) -> float | None:
 def citations_per_year(per_year: Mapping[int, int] | None, *, current_year: int) -> float | None:
     """Mean citations received per calendar year, from per-year counts (Scholar's histogram):
     the sum over the years from the first year listed to ``current_year`` inclusive, years not
-    listed counting as 0. None when there are no per-year counts.
+    listed counting as 0. None when there are no per-year counts. Raises ValueError when
+    a year is after ``current_year``.
 
     >>> citations_per_year({2022: 3, 2024: 9}, current_year=2024)  # 12 over 2022-2024
     4.0

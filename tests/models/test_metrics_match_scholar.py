@@ -122,3 +122,27 @@ def test_a_profile_without_publications_has_no_papers(sessions) -> None:
         (inputs,) = scholar_inputs(session, ["kA9A6LsAAAAJ"])
     assert inputs.papers == () and inputs.hindex == 8
     assert (h_index(inputs.papers), citations_total(inputs.papers)) == (0, 0)
+
+
+def test_filled_publications_per_year_counts_feed_the_since_year_indices(sessions) -> None:
+    """A constructed variant of Brian B. Moser's real file in which every cited publication
+    carries a histogram, as a filled publication page gives one: all its citations in the
+    year after publication (constructed, not Scholar's numbers). Then the recent h and i10
+    are available and follow those histograms."""
+    data = json.loads((ORIGINALS / "Brian-Moser_gs_data.json").read_text(encoding="utf-8"))
+    for pub in data["publications"].values():
+        if pub["num_citations"]:
+            year = int(pub["bib"]["pub_year"]) + 1
+            pub.update(filled=True, cites_per_year={str(year): pub["num_citations"]})
+    import_gs_data(sessions, json.dumps(data), name="constructed_filled_Brian-Moser.json")
+    with sessions() as session:
+        (inputs,) = scholar_inputs(session, ["v6hF0VEAAAAJ"])
+    years = {p.year for p in inputs.papers if p.citations}
+    assert years == {2020, 2022, 2023, 2024}  # so their citations fall in 2021, 2023-2025
+
+    assert h_index_since(inputs.papers, 2019) == h_index(inputs.papers) == 5
+    assert i10_index_since(inputs.papers, 2019) == i10_index(inputs.papers) == 2
+    # from 2024 on only the papers of 2023 and later count: 30, 12, 7, 4, 3, 1, 1
+    assert h_index_since(inputs.papers, 2024) == 4
+    assert i10_index_since(inputs.papers, 2024) == 2
+    assert h_index_since(inputs.papers, 2026) == 0
