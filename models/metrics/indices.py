@@ -161,8 +161,8 @@ def citations_per_year(per_year: Mapping[int, int] | None, *, current_year: int)
     """
     if not per_year:
         return None
-    first = min(per_year)
-    return sum(per_year.values()) / _age(first, current_year)
+    _age(max(per_year), current_year)  # raises for a year after current_year
+    return sum(per_year.values()) / _age(min(per_year), current_year)
 
 
 def citations_since(per_year: Mapping[int, int] | None, since_year: int) -> int | None:

@@ -245,6 +245,8 @@ def test_citations_per_year_and_since() -> None:
     assert citations_per_year({2020: 10}, current_year=2024) == 2.0  # missing years count 0
     assert citations_per_year(None, current_year=2024) is None
     assert citations_per_year({}, current_year=2024) is None
+    with pytest.raises(ValueError, match="newer than current_year"):
+        citations_per_year({2023: 1, 2025: 1}, current_year=2024)
     assert scholar_since_year(2024) == 2019
     assert citations_since(histogram, 2019) == 439  # Baoliang Chen's "Since 2019" column
     assert citations_since(None, 2019) is None
