@@ -29,7 +29,7 @@ An initial alone never decides: "X. Ma" joins "Xinyin Ma" only with two shared c
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -582,6 +582,22 @@ def resolve_authors(
                     if ok and unique:
                         candidates.append((a, b, "same person on one work's versions", 1.0))
 
+    # 2b. One Scholar profile's entries: the same surname and initial across them is the profile
+    #     owner (every entry lists them), unless two such authors are on one entry.
+    by_profile: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for k in keys:
+        profile = _scholar_profile(by_key[k].work_key)
+        if profile and parts[k][1]:
+            by_profile[(profile, initials_key(by_key[k].name))].append(k)
+    for (profile, _), same in sorted(by_profile.items()):
+        per_work = Counter(by_key[k].work_key for k in same)
+        if len(per_work) < 2 or max(per_work.values()) > 1:
+            continue
+        for other in same[1:]:
+            ok, _ = given_compatible(parts[same[0]][0], parts[other][0])
+            if ok:
+                candidates.append((same[0], other, f"same name on Scholar profile {profile}", 1.0))
+
     # 3. Same name, confirmed by shared co-authors.
     coauthor_keys = {
         k: {initials_key(c) for c in by_key[k].coauthors} - {initials_key(by_key[k].name)}
@@ -619,6 +635,12 @@ def resolve_authors(
         names = {"names": [by_key[a].name, by_key[b].name]}
         _union(clusters, decisions, a, b, rule, float(score), names)
     return Resolution(clusters.groups(), _settled(clusters, decisions))
+
+
+def _scholar_profile(work_key: str) -> str | None:
+    """The profile of a Scholar entry's mention key (``scholar:USER:PUB``), else None."""
+    source, _, rest = work_key.partition(":")
+    return rest.split(":", 1)[0] if source == "scholar" and ":" in rest else None
 
 
 def cluster_authors(
