@@ -106,7 +106,7 @@ def _seed_old_ids(session: Session, old_work: dict[int, int | None]) -> None:
         if seeds:
             session.execute(update(WorkMention), seeds)
     # Author mentions take the author the old authorship row of that work and position named.
-    seeds = session.execute(
+    author_seeds = session.execute(
         select(AuthorMention.id, Authorship.author_id)
         .join(WorkMention, WorkMention.id == AuthorMention.work_mention_id)
         .join(
@@ -117,5 +117,5 @@ def _seed_old_ids(session: Session, old_work: dict[int, int | None]) -> None:
         )
         .where(AuthorMention.author_id.is_(None))
     ).all()
-    for part in chunks(seeds):
+    for part in chunks(author_seeds):
         session.execute(update(AuthorMention), [{"id": i, "author_id": a} for i, a in part])

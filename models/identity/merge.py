@@ -86,7 +86,9 @@ class MergeCounts:
 def take_merge_lock(session: Session) -> None:
     """Serialize writers: an UPDATE of the one lock row waits for any other transaction that
     holds it (a row lock on PostgreSQL, the database write lock on SQLite)."""
-    taken = session.execute(update(MergeLock).where(MergeLock.id == 1).values(taken_at=utcnow()))
+    taken: Any = session.execute(
+        update(MergeLock).where(MergeLock.id == 1).values(taken_at=utcnow())
+    )
     if taken.rowcount == 0:  # a schema made without the migration's seed row
         session.execute(insert_for(session, MergeLock).on_conflict_do_nothing(), [{"id": 1}])
         session.execute(update(MergeLock).where(MergeLock.id == 1).values(taken_at=utcnow()))
@@ -137,13 +139,15 @@ def _work_closure(session: Session, seed: Collection[int]) -> set[int]:
                         select(MentionBlock.mention_id).where(MentionBlock.block.in_(small))
                     )
                 )
-            works = set(
-                session.scalars(
+            works: set[int] = {
+                w
+                for w in session.scalars(
                     select(WorkMention.work_id).where(
                         WorkMention.id.in_(part), WorkMention.work_id.is_not(None)
                     )
                 )
-            )
+                if w is not None
+            }
             for wpart in chunks(sorted(works)):
                 found.update(
                     session.scalars(select(WorkMention.id).where(WorkMention.work_id.in_(wpart)))
@@ -562,7 +566,7 @@ def _write_work_links(
             if record.get("pdf_url"):
                 links.append(("pdf", record["pdf_url"], None))
             links += [
-                ("attachment", a.get("url"), a.get("kind"))
+                ("attachment", str(a.get("url")), a.get("kind"))
                 for a in record.get("attachments") or ()
                 if isinstance(a, dict) and a.get("url")
             ]
@@ -696,7 +700,7 @@ def _author_closure(session: Session, seed: Collection[int]) -> set[int]:
                     AuthorMentionIdentifier.author_mention_id.in_(part)
                 )
             ).all()
-            for scheme, values in _group(pairs).items():
+            for scheme, values in _group((s, v) for s, v in pairs).items():
                 for vpart in chunks(sorted(values)):
                     found.update(
                         session.scalars(
@@ -717,13 +721,15 @@ def _author_closure(session: Session, seed: Collection[int]) -> set[int]:
                         select(AuthorMention.id).where(AuthorMention.initials_key.in_(ipart))
                     )
                 )
-            authors = set(
-                session.scalars(
+            authors: set[int] = {
+                a
+                for a in session.scalars(
                     select(AuthorMention.author_id).where(
                         AuthorMention.id.in_(part), AuthorMention.author_id.is_not(None)
                     )
                 )
-            )
+                if a is not None
+            }
             for apart in chunks(sorted(authors)):
                 found.update(
                     session.scalars(
@@ -807,7 +813,7 @@ def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
 def _load_author_mentions(
     session: Session, members: Collection[int]
 ) -> tuple[dict[str, _AuthorLoaded], list[matching.AuthorMention], dict[str, str]]:
-    rows = []
+    rows: list[Any] = []
     for part in chunks(sorted(members)):
         rows += session.execute(
             select(
@@ -951,7 +957,7 @@ def _write_authors(
     by_key: Mapping[str, matching.AuthorMention],
 ) -> None:
     now = utcnow()
-    tracked_names: dict[int, str] = {}
+    tracked_names: dict[int | None, str] = {}
     kept_ids = sorted(a for a, new in assignment if not new)
     for part in chunks(kept_ids):
         tracked_names.update(
@@ -991,12 +997,14 @@ def _write_authors(
 
 def _move_author_references(session: Session, absorbed: Mapping[int, int]) -> None:
     for old_id, new_id in sorted(absorbed.items()):
-        for table in (ScholarProfile, TrackedAuthor, AuthorIdentifier, Authorship):
+        tables: tuple[Any, ...] = (ScholarProfile, TrackedAuthor, AuthorIdentifier, Authorship)
+        for table in tables:
             session.execute(update(table).where(table.author_id == old_id).values(author_id=new_id))
-        for table, unique_with in (
+        unique_pairs: tuple[tuple[Any, str], ...] = (
             (AuthorNameVariant, "name"),
             (GitHubAuthorRepository, "repository_id"),
-        ):
+        )
+        for table, unique_with in unique_pairs:
             column = getattr(table, unique_with)
             kept = select(column).where(table.author_id == new_id)
             session.execute(

@@ -29,10 +29,11 @@ CHUNK = 500
 T = TypeVar("T")
 
 
-def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    """``items`` in slices of at most ``size``."""
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[list[Any]]:
+    """``items`` in lists of at most ``size`` (typed loosely: one loop variable is reused over
+    chunks of ids, keys and rows alike)."""
     for start in range(0, len(items), size):
-        yield items[start : start + size]
+        yield list(items[start : start + size])
 
 
 def mention_key(source: str, source_id: str) -> str:
@@ -98,7 +99,7 @@ def write_mentions(session: Session, records: Sequence[tuple[int, WorkRecord]]) 
     for part in chunks(rows):
         session.execute(stmt, list(part))
     keys = [r["key"] for r in rows]
-    ids_by_key: dict[str, int] = {}
+    ids_by_key: dict[Any, int] = {}
     for part in chunks(keys):
         ids_by_key.update(
             session.execute(
