@@ -34,6 +34,7 @@ from flows.prefect.common import (
 )
 from flows.prefect.deployments import build_deployments
 from flows.prefect.nightly import nightly
+from flows.runtime import arxiv_oai_harvester
 from harvesters.arxiv.oai import ArxivOaiHarvester
 from harvesters.errors import SourceUnavailableError
 from harvesters.http.client import PoliteHttpClient
@@ -285,9 +286,8 @@ def test_with_retry_delays_set_to_0_an_offline_harvest_fails_within_seconds(
     port = _closed_port()
 
     def offline_oai(*, replay: bool = False) -> ArxivOaiHarvester:
-        return ArxivOaiHarvester(
-            PoliteHttpClient(min_interval=0.0), base_url=f"http://127.0.0.1:{port}/oai"
-        )
+        # The real harvester (3 s politeness interval), pointed at a port nobody listens on.
+        return arxiv_oai_harvester(replay=replay, base_url=f"http://127.0.0.1:{port}/oai")
 
     no_retry_settings.setattr(flows.prefect.arxiv, "arxiv_oai_harvester", offline_oai)
     no_retry_settings.setenv("SCHOLARFLOW_HTTP_RETRY_DELAYS", "0")
@@ -303,7 +303,9 @@ def test_with_retry_delays_set_to_0_an_offline_harvest_fails_within_seconds(
     assert state.is_failed(), state
     (run,) = state.result(raise_on_failure=False).result["runs"]
     assert run["error"].startswith("SourceUnavailableError"), run
-    assert elapsed < 30, elapsed  # the defaults would wait 3+30+120 s and more
+    # 3 task attempts x (1 request + 1 retry after the 3 s interval): about 9 s. The
+    # defaults would wait 3+9+27 s per attempt and 30 and 120 s between attempts.
+    assert elapsed < 30, elapsed
     flow_run_id = state.state_details.flow_run_id
     with get_client(sync_client=True) as client:
         (task_run,) = client.read_task_runs(
