@@ -130,9 +130,12 @@ def load_database_secret(name: str) -> str:
     from prefect.blocks.system import Secret
 
     try:
-        value = Secret.load(name).get()
+        block = Secret.load(name)
     except ValueError as exc:  # no block of that name
         raise DatabaseSettingsError(f"no Prefect Secret block named {name!r}") from exc
+    # Secret.load is typed as maybe-awaitable; called from sync code it returns the block.
+    assert isinstance(block, Secret)
+    value = block.get()
     if isinstance(value, dict):
         value = value.get("url")
     if not isinstance(value, str) or not value.strip():

@@ -39,10 +39,13 @@ def load_token(secret_name: str | None) -> str | None:
     if secret_name:
         from prefect.blocks.system import Secret
 
+        value: object = None
         try:
-            value = Secret.load(secret_name).get()
+            block = Secret.load(secret_name)
         except ValueError:  # no block of that name
-            value = None
+            block = None
+        if isinstance(block, Secret):  # load is typed maybe-awaitable; sync code gets a block
+            value = block.get()
         if isinstance(value, str) and value.strip():
             return value.strip()
     return token_from_env()
