@@ -270,10 +270,22 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from flows.prefect.deployments import serve
+    """Serve the deployments; ``--database-url`` becomes this process's
+    SCHOLARFLOW_DATABASE_URL, which served runs inherit (never a run parameter: the Prefect
+    API stores and shows those, passwords included)."""
+    import os
 
-    progress("serving deployments nightly, backfill and harvest-arxiv (Ctrl-C stops)")
-    serve(cron=args.cron, timezone=args.timezone)
+    from flows.prefect.common import safe_url
+    from flows.prefect.deployments import build_deployments, serve
+    from models.settings import DATABASE_URL_ENV
+
+    if args.database_url:
+        os.environ[DATABASE_URL_ENV] = args.database_url
+    deployments = build_deployments(cron=args.cron, timezone=args.timezone)
+    names = ", ".join(f"{d.flow_name}/{d.name}" for d in deployments)
+    progress(f"serving {len(deployments)} deployments: {names} (Ctrl-C stops)")
+    progress(f"flow runs use the database {safe_url(None)}")
+    serve(deployments)
     return 0
 
 

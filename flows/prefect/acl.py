@@ -23,10 +23,12 @@ from flows.cli.acl import (
 )
 from flows.pipelines.acl import harvest_acl_authors, harvest_acl_venue, sync_acl_data
 from flows.prefect.common import (
+    DatabaseUrl,
     PartRunner,
     Summary,
     flow_database,
     harvest_task,
+    resolve_database,
     safe_url,
 )
 from flows.runtime import http_mode
@@ -44,10 +46,11 @@ def harvest_acl_sync_task(
     replay: str | None = None,
     record: str | None = None,
     database_url: str | None = None,
+    database_secret: str | None = None,
 ) -> Summary:
     """Sync ``data_dir`` with GitHub: every file, or those of the backfill's years."""
     logger = get_run_logger()
-    with flow_database(database_url) as sessions, http_mode(replay, record):
+    with flow_database(database_url, database_secret) as sessions, http_mode(replay, record):
         summary = sync_acl_data(
             sessions,
             github_sync(Path(data_dir), replay=bool(replay)),
@@ -64,10 +67,11 @@ def harvest_acl_authors_task(
     replay: str | None = None,
     record: str | None = None,
     database_url: str | None = None,
+    database_secret: str | None = None,
 ) -> Summary | None:
     """The tracked authors' papers from the changed files; None when nobody is tracked."""
     logger = get_run_logger()
-    with flow_database(database_url) as sessions:
+    with flow_database(database_url, database_secret) as sessions:
         tracked = acl_tracked_authors(sessions, authors)
         if not tracked:
             logger.info("ACL: no tracked authors; nothing to harvest")
@@ -85,10 +89,11 @@ def harvest_acl_venue_task(
     replay: str | None = None,
     record: str | None = None,
     database_url: str | None = None,
+    database_secret: str | None = None,
 ) -> Summary:
     """Backfill one venue (or every venue) over a year range from the local data."""
     logger = get_run_logger()
-    with flow_database(database_url) as sessions:
+    with flow_database(database_url, database_secret) as sessions:
         summary = harvest_acl_venue(
             sessions,
             open_data(data_dir),
@@ -100,8 +105,10 @@ def harvest_acl_venue_task(
     return summary.as_dict()
 
 
-def _has_tracked_authors(database_url: str | None, authors: list[str] | None) -> bool:
-    with flow_database(database_url) as sessions:
+def _has_tracked_authors(
+    database_url: str | None, database_secret: str | None, authors: list[str] | None
+) -> bool:
+    with flow_database(database_url, database_secret) as sessions:
         return bool(acl_tracked_authors(sessions, authors))
 
 
@@ -115,7 +122,8 @@ def harvest_acl(
     data_dir: str | None = None,
     replay: str | None = None,
     record: str | None = None,
-    database_url: str | None = None,
+    database_url: DatabaseUrl | None = None,
+    database_secret: str | None = None,
 ) -> dict[str, Any]:
     """Harvest the ACL Anthology: sync the data, then tracked authors and/or a backfill.
 
@@ -136,16 +144,28 @@ def harvest_acl(
             is; empty: sync the managed copy (SCHOLARFLOW_ACL_DATA_DIR) from GitHub first.
         replay: Serve the sync's HTTP from the recordings in this folder (offline).
         record: Save every HTTP exchange of the sync into this folder.
-        database_url: SQLAlchemy URL (empty: SCHOLARFLOW_DATABASE_URL or the default SQLite
-            file). Prefer the environment variable for URLs with passwords.
+        database_url: SQLAlchemy URL without a password (one with a password is refused:
+            parameters are stored and shown by the Prefect API). Empty: the URL in the
+            Secret block ``database_secret``, else SCHOLARFLOW_DATABASE_URL, else the default
+            SQLite file.
+        database_secret: Name of a Prefect Secret block holding the database URL (the way
+            to pass a URL with a password).
     """
     logger = get_run_logger()
-    database = safe_url(database_url)
+    database = safe_url(resolve_database(database_url, database_secret))
     logger.info("harvest-acl into %s", database)
-    parts = PartRunner("acl", {"replay": replay, "record": record, "database_url": database_url})
+    parts = PartRunner(
+        "acl",
+        {
+            "replay": replay,
+            "record": record,
+            "database_url": database_url,
+            "database_secret": database_secret,
+        },
+    )
     backfill = wants_backfill(venue, year_from, year_to)
     with_authors = bool(authors) or (
-        tracked_authors and _has_tracked_authors(database_url, authors)
+        tracked_authors and _has_tracked_authors(database_url, database_secret, authors)
     )
     folder = data_dir or str(managed_data_dir())
     if not data_dir and (with_authors or backfill):

@@ -24,10 +24,12 @@ from flows.pipelines.arxiv import (
     midnight_utc,
 )
 from flows.prefect.common import (
+    DatabaseUrl,
     PartRunner,
     Summary,
     flow_database,
     harvest_task,
+    resolve_database,
     safe_url,
 )
 from flows.runtime import (
@@ -51,6 +53,7 @@ def harvest_arxiv_authors_task(
     replay: str | None = None,
     record: str | None = None,
     database_url: str | None = None,
+    database_secret: str | None = None,
 ) -> Summary | None:
     """Harvest tracked authors through the arXiv API; None when no author is tracked.
 
@@ -59,7 +62,7 @@ def harvest_arxiv_authors_task(
     harvester raises.
     """
     logger = get_run_logger()
-    with flow_database(database_url) as sessions:
+    with flow_database(database_url, database_secret) as sessions:
         queries = tracked_author_queries(sessions, authors)
         if not queries:
             logger.info("arXiv: no tracked authors; nothing to harvest")
@@ -81,10 +84,11 @@ def harvest_arxiv_ids_task(
     replay: str | None = None,
     record: str | None = None,
     database_url: str | None = None,
+    database_secret: str | None = None,
 ) -> Summary:
     """Harvest the given arXiv ids through the API. Raises what the harvester raises."""
     logger = get_run_logger()
-    with flow_database(database_url) as sessions, http_mode(replay, record):
+    with flow_database(database_url, database_secret) as sessions, http_mode(replay, record):
         summary = harvest_arxiv_ids(
             sessions, arxiv_api_harvester(replay=bool(replay)), ids, progress=logger.info
         )
@@ -100,6 +104,7 @@ def harvest_arxiv_window_task(
     replay: str | None = None,
     record: str | None = None,
     database_url: str | None = None,
+    database_secret: str | None = None,
 ) -> Summary:
     """Harvest one OAI-PMH set for a date window. Raises what the harvester raises.
 
@@ -107,7 +112,7 @@ def harvest_arxiv_window_task(
     :func:`flows.pipelines.arxiv.harvest_arxiv_window`).
     """
     logger = get_run_logger()
-    with flow_database(database_url) as sessions, http_mode(replay, record):
+    with flow_database(database_url, database_secret) as sessions, http_mode(replay, record):
         summary = harvest_arxiv_window(
             sessions,
             arxiv_oai_harvester(replay=bool(replay)),
@@ -134,7 +139,8 @@ def harvest_arxiv(
     tracked_authors: bool = True,
     replay: str | None = None,
     record: str | None = None,
-    database_url: str | None = None,
+    database_url: DatabaseUrl | None = None,
+    database_secret: str | None = None,
 ) -> dict[str, Any]:
     """Harvest arXiv: tracked authors (API), the given ids (API), one OAI-PMH window per set.
 
@@ -162,14 +168,22 @@ def harvest_arxiv(
         tracked_authors: Harvest the tracked authors' queries (off: only ids and sets).
         replay: Serve HTTP from the recordings in this folder (offline).
         record: Save every HTTP exchange into this folder.
-        database_url: SQLAlchemy URL (empty: SCHOLARFLOW_DATABASE_URL or the default SQLite
-            file). Prefer the environment variable for URLs with passwords: flow parameters
-            are stored by the Prefect API.
+        database_url: SQLAlchemy URL without a password (one with a password is refused:
+            parameters are stored and shown by the Prefect API). Empty: the URL in the
+            Secret block ``database_secret``, else SCHOLARFLOW_DATABASE_URL, else the default
+            SQLite file.
+        database_secret: Name of a Prefect Secret block holding the database URL (the way
+            to pass a URL with a password).
     """
     logger = get_run_logger()
-    database = safe_url(database_url)
+    database = safe_url(resolve_database(database_url, database_secret))
     logger.info("harvest-arxiv into %s", database)
-    common: dict[str, Any] = {"replay": replay, "record": record, "database_url": database_url}
+    common: dict[str, Any] = {
+        "replay": replay,
+        "record": record,
+        "database_url": database_url,
+        "database_secret": database_secret,
+    }
     parts = PartRunner("arxiv", common)
 
     if tracked_authors or authors:

@@ -3,20 +3,24 @@ summary artifact. Importing this module imports Prefect.
 """
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from prefect import Task, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.states import State, get_state_exception
+from pydantic import AfterValidator, Field
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from flows.runtime import open_database
 from harvesters.errors import is_transient
+from harvesters.http.politeness import RetrySettingsError, parse_delays
 from models.settings import database_url as configured_database_url
 from models.settings import normalize_url
 
@@ -24,9 +28,12 @@ Summary = dict[str, Any]
 
 
 # Task retries are the outer layer: the HTTP client already retried a few times within
-# seconds; these wait minutes, for rate limits and outages to pass.
+# seconds; these wait minutes, for rate limits and outages to pass. These are the defaults;
+# SCHOLARFLOW_TASK_RETRIES and SCHOLARFLOW_TASK_RETRY_DELAYS override them per flow run.
 TASK_RETRIES = 2
 TASK_RETRY_DELAYS: list[float] = [30, 120]
+TASK_RETRIES_ENV = "SCHOLARFLOW_TASK_RETRIES"
+TASK_RETRY_DELAYS_ENV = "SCHOLARFLOW_TASK_RETRY_DELAYS"
 
 COUNT_NAMES = ("fetched", "inserted", "updated", "unchanged", "quarantined")
 
@@ -39,11 +46,127 @@ class HarvestFailedError(RuntimeError):
         self.result = result
 
 
+@dataclass(frozen=True)
+class TaskRetrySettings:
+    """How often a harvest task is retried after a transient error, and the waits between."""
+
+    retries: int
+    delays: list[float]
+
+
+def task_retry_settings(environ: Mapping[str, str] | None = None) -> TaskRetrySettings:
+    """``SCHOLARFLOW_TASK_RETRIES`` (default 2) and ``SCHOLARFLOW_TASK_RETRY_DELAYS``
+    (default ``30,120``; the last wait repeats for further retries), read now.
+
+    Raises RetrySettingsError, naming the setting, for an unusable value.
+    """
+    env = os.environ if environ is None else environ
+    retries = TASK_RETRIES
+    text = env.get(TASK_RETRIES_ENV, "").strip()
+    if text:
+        if not text.isdigit():
+            raise RetrySettingsError(
+                f"{TASK_RETRIES_ENV}={text!r}: expected a whole number of retries >= 0"
+            )
+        retries = int(text)
+    delays = list(TASK_RETRY_DELAYS)
+    text = env.get(TASK_RETRY_DELAYS_ENV, "").strip()
+    if text:
+        delays = list(parse_delays(text, TASK_RETRY_DELAYS_ENV)) or [0.0]
+    return TaskRetrySettings(retries, delays)
+
+
+def with_retry_settings(harvest: Task[..., Any], settings: TaskRetrySettings) -> Task[..., Any]:
+    """``harvest`` with ``settings`` applied when it is a :func:`harvest_task` (other tasks,
+    which never retry, are returned as they are)."""
+    if harvest.retry_condition_fn is not retry_if_transient:
+        return harvest
+    return harvest.with_options(retries=settings.retries, retry_delay_seconds=settings.delays)
+
+
+# --------------------------------------------------------------------------- database
+
+# A URL with a password in a flow parameter would be stored by the Prefect API and shown on
+# the run's Parameters tab and in `prefect deployment run` output. The JSON schema pattern
+# makes the API (enforce_parameter_schema) and the UI form refuse it before a run exists;
+# it accepts an optional user without ':' and no further '@' (no lookaround: the UI and
+# pydantic use other regex engines than Python).
+NO_PASSWORD_PATTERN = r"^[A-Za-z0-9+_.-]+://([^:/@]*@)?[^@]*$"
+
+
+class DatabaseSettingsError(ValueError):
+    """The database cannot be chosen as asked; the message never holds a password."""
+
+
+def reject_password(url: str) -> str:
+    """``url`` unchanged when it holds no password; else DatabaseSettingsError."""
+    try:
+        has_password = make_url(normalize_url(url)).password is not None
+    except ArgumentError as exc:
+        raise DatabaseSettingsError(
+            "database_url is not a SQLAlchemy URL (dialect://user@host/db)"
+        ) from exc
+    if has_password:
+        raise DatabaseSettingsError(
+            "database_url must not hold a password: flow parameters are stored and shown by "
+            "the Prefect API. Set SCHOLARFLOW_DATABASE_URL where the flow runs, or store the "
+            "URL in a Prefect Secret block and pass its name as database_secret."
+        )
+    return url
+
+
+DatabaseUrl = Annotated[
+    str,
+    AfterValidator(reject_password),
+    Field(json_schema_extra={"pattern": NO_PASSWORD_PATTERN}),
+]
+
+
+def load_database_secret(name: str) -> str:
+    """The URL stored in the Prefect Secret block ``name`` (a string, or ``{"url": ...}``).
+
+    Raises DatabaseSettingsError when the block is missing or holds no URL.
+    """
+    from prefect.blocks.system import Secret
+
+    try:
+        block = Secret.load(name)
+    except ValueError as exc:  # no block of that name
+        raise DatabaseSettingsError(f"no Prefect Secret block named {name!r}") from exc
+    # Secret.load is typed as maybe-awaitable; called from sync code it returns the block.
+    assert isinstance(block, Secret)
+    value = block.get()
+    if isinstance(value, dict):
+        value = value.get("url")
+    if not isinstance(value, str) or not value.strip():
+        raise DatabaseSettingsError(
+            f"Prefect Secret block {name!r} holds no database URL (a string or {{'url': ...}})"
+        )
+    return value.strip()
+
+
+def resolve_database(database_url: str | None, database_secret: str | None) -> str | None:
+    """The URL a flow should open: ``database_url`` (no password allowed), else the Secret
+    block ``database_secret``, else None (SCHOLARFLOW_DATABASE_URL or the default file).
+
+    Raises DatabaseSettingsError for both at once, a URL with a password or a bad block.
+    """
+    if database_url and database_secret:
+        raise DatabaseSettingsError("give database_url or database_secret, not both")
+    if database_url:
+        return reject_password(database_url)
+    if database_secret:
+        return load_database_secret(database_secret)
+    return None
+
+
 # --------------------------------------------------------------------------- helpers
 
 
 def safe_url(url: str | None) -> str:
-    """``url`` (default: the configured database URL) with any password masked, for display."""
+    """``url`` (default: the configured database URL) with any password masked, for display.
+
+    Pass the resolved URL (:func:`resolve_database`), never log it unmasked."""
     url = normalize_url(url) if url else configured_database_url()
     try:
         return make_url(url).render_as_string(hide_password=True)
@@ -95,9 +218,12 @@ def retry_if_transient(task: Task[..., Any], task_run: TaskRun, state: State[Any
 
 
 @contextlib.contextmanager
-def flow_database(database_url: str | None) -> Iterator[sessionmaker[Session]]:
-    """A migrated session factory for ``database_url``; its engine is disposed on exit."""
-    sessions = open_database(database_url)
+def flow_database(
+    database_url: str | None, database_secret: str | None = None
+) -> Iterator[sessionmaker[Session]]:
+    """A migrated session factory for the database :func:`resolve_database` picks; its
+    engine is disposed on exit. Raises DatabaseSettingsError as that does."""
+    sessions = open_database(resolve_database(database_url, database_secret))
     try:
         yield sessions
     finally:
@@ -151,17 +277,19 @@ class PartRunner:
 
     ``run(part, mode, task, **params)`` calls the task with ``params`` plus ``common``; an
     exception becomes a failed entry in ``runs`` and the next part still runs. A task that
-    returns None (nothing to harvest) adds no entry.
+    returns None (nothing to harvest) adds no entry. Harvest tasks retry per
+    :func:`task_retry_settings`, read when the runner is made (raises RetrySettingsError).
     """
 
     def __init__(self, source: str, common: dict[str, Any]) -> None:
         self.source = source
         self.common = common
         self.runs: list[Summary] = []
+        self.retry_settings = task_retry_settings()
 
     def run(self, part: str, mode: str, harvest: Task[..., Any], **params: Any) -> None:
         try:
-            summary = harvest(**params, **self.common)
+            summary = with_retry_settings(harvest, self.retry_settings)(**params, **self.common)
         except Exception as exc:
             get_run_logger().error("%s %s failed: %s", self.source, part, describe_error(exc))
             self.runs.append(

@@ -86,9 +86,11 @@ def _deployment(
     return deployment
 
 
-def serve(cron: str = DEFAULT_CRON, timezone: str = "UTC", limit: int | None = None) -> None:
-    """Serve the deployments from this process until interrupted (runs need a Prefect API).
+def serve(deployments: list[RunnerDeployment], limit: int | None = None) -> None:
+    """Serve ``deployments`` from this process until interrupted (runs need a Prefect API).
 
-    ``limit`` caps how many flow runs execute at once (None: no cap).
+    Served runs execute in subprocesses that inherit this process's environment (so its
+    SCHOLARFLOW_DATABASE_URL). ``limit`` caps how many flow runs execute at once (None: no
+    cap).
     """
-    prefect.serve(*build_deployments(cron=cron, timezone=timezone), limit=limit)
+    prefect.serve(*deployments, limit=limit)

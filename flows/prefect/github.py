@@ -18,10 +18,12 @@ from flows.pipelines.github import (
     tracked_github_logins,
 )
 from flows.prefect.common import (
+    DatabaseUrl,
     PartRunner,
     Summary,
     flow_database,
     harvest_task,
+    resolve_database,
     safe_url,
 )
 from flows.runtime import http_mode
@@ -37,10 +39,13 @@ def load_token(secret_name: str | None) -> str | None:
     if secret_name:
         from prefect.blocks.system import Secret
 
+        value: object = None
         try:
-            value = Secret.load(secret_name).get()
+            block = Secret.load(secret_name)
         except ValueError:  # no block of that name
-            value = None
+            block = None
+        if isinstance(block, Secret):  # load is typed maybe-awaitable; sync code gets a block
+            value = block.get()
         if isinstance(value, str) and value.strip():
             return value.strip()
     return token_from_env()
@@ -58,13 +63,14 @@ def harvest_github_task(
     replay: str | None = None,
     record: str | None = None,
     database_url: str | None = None,
+    database_secret: str | None = None,
 ) -> Summary:
     """One GitHub harvest run (listings, work links, refresh). Raises what the pipeline
     raises; a spent rate budget with ``on_rate_limit="stop"`` returns a ``blocked`` run."""
     logger = get_run_logger()
     token = load_token(token_secret)
     logger.info("GitHub: %s", "authenticated" if token else "unauthenticated (60 requests/h)")
-    with flow_database(database_url) as sessions:
+    with flow_database(database_url, database_secret) as sessions:
         found = tracked_github_logins(sessions, authors) if (tracked_authors or authors) else []
         known = {lg.login.lower() for lg in found}
         found += [GitHubLogin(lg, lg) for lg in logins or [] if lg.lower() not in known]
@@ -91,7 +97,8 @@ def harvest_github_flow(
     token_secret: str | None = DEFAULT_TOKEN_SECRET,
     replay: str | None = None,
     record: str | None = None,
-    database_url: str | None = None,
+    database_url: DatabaseUrl | None = None,
+    database_secret: str | None = None,
 ) -> dict[str, Any]:
     """Harvest GitHub: tracked authors' repositories, works' code repositories, and a dated
     snapshot (stars, forks, watchers, open issues) of every known repository.
@@ -112,12 +119,21 @@ def harvest_github_flow(
             the GITHUB_TOKEN environment variable).
         replay: Serve HTTP from the recordings in this folder (offline).
         record: Save every HTTP exchange into this folder.
-        database_url: SQLAlchemy URL (empty: SCHOLARFLOW_DATABASE_URL or the default SQLite
-            file).
+        database_url: SQLAlchemy URL without a password (one with a password is refused:
+            parameters are stored and shown by the Prefect API). Empty: the URL in the
+            Secret block ``database_secret``, else SCHOLARFLOW_DATABASE_URL, else the default
+            SQLite file.
+        database_secret: Name of a Prefect Secret block holding the database URL (the way
+            to pass a URL with a password).
     """
-    database = safe_url(database_url)
+    database = safe_url(resolve_database(database_url, database_secret))
     get_run_logger().info("harvest-github into %s", database)
-    common: dict[str, Any] = {"replay": replay, "record": record, "database_url": database_url}
+    common: dict[str, Any] = {
+        "replay": replay,
+        "record": record,
+        "database_url": database_url,
+        "database_secret": database_secret,
+    }
     parts = PartRunner("github", common)
     parts.run(
         "repositories",

@@ -8,7 +8,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from flows.prefect.acl import harvest_acl
 from flows.prefect.arxiv import MetadataPrefix, harvest_arxiv
-from flows.prefect.common import HarvestFailedError, describe_error, md_cell
+from flows.prefect.common import DatabaseUrl, HarvestFailedError, describe_error, md_cell
 from flows.prefect.github import harvest_github_flow
 from flows.prefect.scholar import harvest_scholar
 
@@ -22,7 +22,10 @@ def nightly(
     sets: list[str] = ["cs"],  # noqa: B006 - never mutated; the UI form shows it
     metadata_prefix: MetadataPrefix = "arXiv",
     sources: list[NightlySource] = ["arxiv", "acl", "scholar", "github"],  # noqa: B006
-    database_url: str | None = None,
+    acl_data_dir: str | None = None,
+    replay_dir: str | None = None,
+    database_url: DatabaseUrl | None = None,
+    database_secret: str | None = None,
 ) -> dict[str, Any]:
     """The nightly harvest: every source as its own subflow, one source's failure isolated.
 
@@ -40,18 +43,29 @@ def nightly(
         sets: arXiv OAI-PMH sets to harvest incrementally.
         metadata_prefix: OAI-PMH metadata format.
         sources: Which sources to harvest (default: all).
-        database_url: SQLAlchemy URL (empty: SCHOLARFLOW_DATABASE_URL or the default SQLite
-            file).
+        acl_data_dir: Read this acl-anthology checkout (or a folder with its data/ layout)
+            as it is, with no sync (empty: sync the managed copy from GitHub first).
+        replay_dir: Answer every HTTP request from the recordings in this folder (offline);
+            a source whose requests have no recording fails, the others still run.
+        database_url: SQLAlchemy URL without a password (one with a password is refused:
+            parameters are stored and shown by the Prefect API). Empty: the URL in the
+            Secret block ``database_secret``, else SCHOLARFLOW_DATABASE_URL, else the default
+            SQLite file.
+        database_secret: Name of a Prefect Secret block holding the database URL (the way
+            to pass a URL with a password).
     """
     logger = get_run_logger()
     results: dict[str, dict[str, Any]] = {}
+    common: dict[str, Any] = {
+        "replay": replay_dir,
+        "database_url": database_url,
+        "database_secret": database_secret,
+    }
     flows: dict[str, Callable[[], dict[str, Any]]] = {
-        "arxiv": lambda: harvest_arxiv(
-            sets=sets, metadata_prefix=metadata_prefix, database_url=database_url
-        ),
-        "acl": lambda: harvest_acl(database_url=database_url),
-        "scholar": lambda: harvest_scholar(database_url=database_url),
-        "github": lambda: harvest_github_flow(on_rate_limit="stop", database_url=database_url),
+        "arxiv": lambda: harvest_arxiv(sets=sets, metadata_prefix=metadata_prefix, **common),
+        "acl": lambda: harvest_acl(data_dir=acl_data_dir, **common),
+        "scholar": lambda: harvest_scholar(**common),
+        "github": lambda: harvest_github_flow(on_rate_limit="stop", **common),
     }
     for source, run in flows.items():
         if source not in sources:

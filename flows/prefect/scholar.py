@@ -13,10 +13,12 @@ from prefect import flow, get_run_logger
 
 from flows.pipelines.scholar import harvest_scholar_profiles, scholar_harvester, scholar_settings
 from flows.prefect.common import (
+    DatabaseUrl,
     PartRunner,
     Summary,
     flow_database,
     harvest_task,
+    resolve_database,
     safe_url,
 )
 from flows.runtime import http_mode
@@ -33,6 +35,7 @@ def harvest_scholar_profiles_task(
     replay: str | None = None,
     record: str | None = None,
     database_url: str | None = None,
+    database_secret: str | None = None,
 ) -> Summary | None:
     """Harvest the tracked authors' Scholar profiles; None when none has a Scholar id.
 
@@ -42,7 +45,7 @@ def harvest_scholar_profiles_task(
     logger = get_run_logger()
     settings = scholar_settings(budget_seconds=budget_seconds, max_fills=fills)
     logger.info("Scholar settings: %s", settings.describe())
-    with flow_database(database_url) as sessions:
+    with flow_database(database_url, database_secret) as sessions:
         with sessions() as session:
             targets = tracked_scholar_targets(session, authors)
         if not targets:
@@ -66,7 +69,8 @@ def harvest_scholar(
     budget_seconds: float | None = None,
     replay: str | None = None,
     record: str | None = None,
-    database_url: str | None = None,
+    database_url: DatabaseUrl | None = None,
+    database_secret: str | None = None,
 ) -> dict[str, Any]:
     """Harvest Google Scholar profiles of the tracked authors (one task, one harvest run).
 
@@ -84,13 +88,22 @@ def harvest_scholar(
             else 300 s).
         replay: Serve HTTP from the recordings in this folder (offline).
         record: Save every HTTP exchange into this folder.
-        database_url: SQLAlchemy URL (empty: SCHOLARFLOW_DATABASE_URL or the default SQLite
-            file).
+        database_url: SQLAlchemy URL without a password (one with a password is refused:
+            parameters are stored and shown by the Prefect API). Empty: the URL in the
+            Secret block ``database_secret``, else SCHOLARFLOW_DATABASE_URL, else the default
+            SQLite file.
+        database_secret: Name of a Prefect Secret block holding the database URL (the way
+            to pass a URL with a password).
     """
     logger = get_run_logger()
-    database = safe_url(database_url)
+    database = safe_url(resolve_database(database_url, database_secret))
     logger.info("harvest-scholar into %s", database)
-    common: dict[str, Any] = {"replay": replay, "record": record, "database_url": database_url}
+    common: dict[str, Any] = {
+        "replay": replay,
+        "record": record,
+        "database_url": database_url,
+        "database_secret": database_secret,
+    }
     parts = PartRunner("scholar", common)
     parts.run(
         "profiles",

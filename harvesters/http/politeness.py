@@ -1,12 +1,17 @@
 """Politeness shared by every source client: a minimum interval between requests and a
-retry policy (backoff, ``Retry-After``) for transient failures."""
+retry policy (backoff, ``Retry-After``) for transient failures.
+
+The backoff waits come from ``SCHOLARFLOW_HTTP_RETRY_DELAYS`` (read when a policy is built,
+i.e. when a harvest starts), so an offline test or an operator can shorten them."""
 
 from __future__ import annotations
 
 import email.utils
 import logging
+import math
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -18,6 +23,46 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+HTTP_RETRY_DELAYS_ENV = "SCHOLARFLOW_HTTP_RETRY_DELAYS"
+# The polite default: three retries, 3, 9 and 27 s apart (about 40 s for a source to recover).
+DEFAULT_HTTP_RETRY_DELAYS: tuple[float, ...] = (3.0, 9.0, 27.0)
+
+
+class RetrySettingsError(ValueError):
+    """A retry timing setting cannot be used; the message names the setting and the value."""
+
+
+def parse_delays(value: str, setting: str) -> tuple[float, ...]:
+    """Seconds from a comma-separated list (``"3,9,27"``); ``"none"`` is the empty list.
+
+    Raises RetrySettingsError, naming ``setting``, for anything but finite numbers >= 0.
+    """
+    text = value.strip()
+    if text.lower() == "none":
+        return ()
+    delays: list[float] = []
+    for item in text.split(","):
+        try:
+            seconds = float(item.strip())
+        except ValueError:
+            seconds = math.nan
+        if not math.isfinite(seconds) or seconds < 0:
+            raise RetrySettingsError(
+                f"{setting}={value!r}: expected seconds >= 0 separated by commas "
+                f"(e.g. 3,9,27) or 'none', got {item.strip()!r}"
+            )
+        delays.append(seconds)
+    return tuple(delays)
+
+
+def http_retry_delays(environ: Mapping[str, str] | None = None) -> tuple[float, ...]:
+    """The HTTP backoff waits: ``SCHOLARFLOW_HTTP_RETRY_DELAYS`` (unset or empty: 3, 9, 27 s;
+    ``none``: no retry). Raises RetrySettingsError for an unusable value."""
+    value = (os.environ if environ is None else environ).get(HTTP_RETRY_DELAYS_ENV, "")
+    if not value.strip():
+        return DEFAULT_HTTP_RETRY_DELAYS
+    return parse_delays(value, HTTP_RETRY_DELAYS_ENV)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -43,11 +88,17 @@ class RetryPolicy:
 
     ``backoff[i]`` is the wait before attempt ``i + 2``; a server's ``Retry-After`` wins when
     longer, and no single wait exceeds ``max_wait`` (a longer Retry-After fails the request).
+    ``backoff`` defaults to :func:`http_retry_delays` (the setting, read now) and
+    ``max_attempts`` (0) to one more than the number of waits.
     """
 
-    max_attempts: int = 4
-    backoff: tuple[float, ...] = (3.0, 9.0, 27.0)
+    max_attempts: int = 0
+    backoff: tuple[float, ...] = field(default_factory=http_retry_delays)
     max_wait: float = 600.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts <= 0:
+            self.max_attempts = len(self.backoff) + 1
 
     def wait_before(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before attempt number ``attempt + 1`` (``attempt`` counts from 1)."""

@@ -18,7 +18,7 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     from prefect.testing.utilities import prefect_test_harness
 
     home = tmp_path_factory.mktemp("prefect-home")
-    # 180 s, not the default 30: on two busy cores the temporary server has taken longer.
+    # The default 30 s startup timeout is about what the server needs on these shared 2 cores.
     with (
         temporary_settings(updates={PREFECT_HOME: str(home)}),
         prefect_test_harness(server_startup_timeout=180),

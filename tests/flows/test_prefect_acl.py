@@ -108,20 +108,18 @@ def test_the_backfill_form_runs_an_acl_venue_and_year_range(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from flows.prefect.backfill import backfill
-    from harvesters.http.replay import replaying
 
     monkeypatch.setenv("SCHOLARFLOW_ACL_DATA_DIR", str(tmp_path / "managed"))
     files = {p.stem: p.read_bytes() for p in REAL}
     replay = write_github_replay(tmp_path / "replay", files, "ab" * 20, real=set(files))
-    # backfill has no replay parameter (the patch is process-wide), so wrap the call.
-    with replaying(replay):
-        result = backfill(
-            source="acl",
-            since=date(2023, 1, 1),
-            until=date(2023, 12, 31),
-            venue="repl4nlp",
-            database_url=database_url,
-        )
+    result = backfill(
+        source="acl",
+        since=date(2023, 1, 1),
+        until=date(2023, 12, 31),
+        venue="repl4nlp",
+        replay_dir=str(replay),
+        database_url=database_url,
+    )
 
     parts = _parts(result)
     assert result["status"] == "succeeded"

@@ -40,7 +40,6 @@ from flows.prefect.common import (
 from flows.prefect.deployments import build_deployments
 from flows.prefect.nightly import nightly
 from harvesters.errors import SourceHTTPError, SourceResponseError, SourceUnavailableError
-from harvesters.http.replay import replaying
 from models.engine import make_engine, session_factory
 from models.works import WorkIdentifier
 
@@ -132,11 +131,9 @@ def test_window_then_nightly_continues_from_the_stored_datestamp(db_url: str) ->
     assert window["counts"]["inserted"] == 3
     assert len(_arxiv_ids(db_url)) == 3
 
-    # nightly has no replay parameter; the replay patch is process-wide, so wrap the call.
     # No since: the window starts at the stored last datestamp (2017-12-14), which is the
     # recorded request; no tracked authors: that part is skipped.
-    with replaying(ARXIV_RECORDINGS):
-        results = nightly(sets=["physics:hep-th"], database_url=db_url)
+    results = nightly(sets=["physics:hep-th"], replay_dir=REPLAY, database_url=db_url)
 
     # Every source ran as its own subflow; with no tracked author and no known repository
     # the other three had nothing to do (and sent no request: none is recorded).
@@ -154,9 +151,10 @@ def test_window_then_nightly_continues_from_the_stored_datestamp(db_url: str) ->
 @pytest.mark.usefixtures("prefect_harness")
 def test_nightly_reports_a_failed_source_and_fails_when_all_did(db_url: str) -> None:
     # Nothing stored for math: the window starts yesterday, which has no recording.
-    with replaying(ARXIV_RECORDINGS):
-        partial = nightly(sets=["math"], database_url=db_url, return_state=True)
-        state = nightly(sets=["math"], sources=["arxiv"], database_url=db_url, return_state=True)
+    partial = nightly(sets=["math"], replay_dir=REPLAY, database_url=db_url, return_state=True)
+    state = nightly(
+        sets=["math"], sources=["arxiv"], replay_dir=REPLAY, database_url=db_url, return_state=True
+    )
 
     # arXiv failed, the other sources still ran: the nightly run completes and says so.
     assert partial.is_completed(), partial
@@ -283,7 +281,10 @@ def test_deployments_schedule_nightly_and_render_backfill_as_a_form() -> None:
         "sets",
         "metadata_prefix",
         "venue",
+        "acl_data_dir",
+        "replay_dir",
         "database_url",
+        "database_secret",
     ]
     assert props["since"]["type"] == "string"
     assert props["since"]["format"] == "date"
