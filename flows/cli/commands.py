@@ -32,8 +32,11 @@ from flows.runtime import (
 )
 from flows.sources import SOURCES
 from harvesters.errors import HarvestError
+from harvesters.http.politeness import RetrySettingsError
 from harvesters.http.replay import ReplayError
 from models.queries import UnknownAuthorError
+
+__all__ = ["RetrySettingsError", "UserError", "dispatch"]
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -221,8 +224,14 @@ def _attempt(summaries: list[HarvestSummary], failures: list[str], job: Any) -> 
 
 
 def _harvest_with_prefect(args: argparse.Namespace) -> int:
+    import os
+
     from flows.prefect.arxiv import harvest_arxiv
 
+    # The URL travels in this process's environment, never as a flow parameter (a password in
+    # it would show on the run's Parameters tab and in the API).
+    if args.database_url:
+        os.environ["SCHOLARFLOW_DATABASE_URL"] = args.database_url
     result = harvest_arxiv(
         authors=args.authors,
         ids=args.ids,
@@ -232,7 +241,6 @@ def _harvest_with_prefect(args: argparse.Namespace) -> int:
         metadata_prefix=args.metadata_prefix,
         replay=args.replay,
         record=args.record,
-        database_url=args.database_url,
         tracked_authors=_wants_tracked_authors(args),
     )
     print(json.dumps(result, indent=2, default=str))

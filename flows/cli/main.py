@@ -175,6 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except commands.UserError as exc:
         print(f"scholarflow: error: {exc}", file=sys.stderr)
         return 2
+    except commands.RetrySettingsError as exc:  # a bad SCHOLARFLOW_*_RETRY_* value
+        print(f"scholarflow: error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("scholarflow: interrupted; committed work is kept", file=sys.stderr)
         return 130

@@ -17,6 +17,7 @@ from flows.prefect.acl import harvest_acl
 from flows.prefect.arxiv import harvest_arxiv
 from flows.prefect.backfill import backfill
 from flows.prefect.github import harvest_github_flow
+from flows.prefect.merge import merge
 from flows.prefect.nightly import nightly
 from flows.prefect.scholar import harvest_scholar
 
@@ -67,6 +68,12 @@ def build_deployments(cron: str = DEFAULT_CRON, timezone: str = "UTC") -> list[R
             "harvest-github",
             "Harvest GitHub: tracked authors' repositories, works' code repositories, and a "
             "dated snapshot (stars, forks, watchers, issues) of every known repository.",
+        ),
+        _deployment(
+            merge,
+            "merge",
+            "Apply operator overrides (force two works or authors together or apart; they win "
+            "on every later merge) and re-merge, or re-cluster every mention.",
         ),
     ]
 

@@ -206,7 +206,8 @@ def test_serve_announces_what_it_serves_and_hands_runs_its_database_url(
     assert served["url"] == url  # served runs inherit the process environment
     names = ", ".join(served["names"])
     assert f"serving {len(served['names'])} deployments: {names} (Ctrl-C stops)" in err
-    assert len(served["names"]) == 6 and "harvest-github/harvest-github" in served["names"]
+    assert len(served["names"]) == 7 and "harvest-github/harvest-github" in served["names"]
+    assert "merge/merge" in served["names"]
     assert "postgresql+psycopg://harvester:***@db.example/scholar" in err
     assert PASSWORD not in err
 
