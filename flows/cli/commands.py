@@ -200,12 +200,28 @@ def check_arxiv_ids(ids: list[str]) -> None:
     ``2104.12255`` or ``2104.12255v2``, old style ``hep-ex/0406020``)."""
     for raw in ids:
         try:
-            split_arxiv_id(raw)
+            arxiv_id, _version = split_arxiv_id(raw)
         except ValueError:
+            arxiv_id = ""
+        if not arxiv_id or not _plausible_arxiv_id(arxiv_id):
             raise UserError(
                 f"--id {raw!r} is not an arXiv identifier "
                 "(expected e.g. 2104.12255, 2104.12255v2 or hep-ex/0406020)"
-            ) from None
+            )
+
+
+def _plausible_arxiv_id(arxiv_id: str) -> bool:
+    """The YYMM part is a real month, and a new-style number has the digits of its era:
+    4 from 0704 (the first new-style month) to 1412, 5 from 1501."""
+    if "/" in arxiv_id:  # old style: archive/YYMMNNN
+        yymm, number = arxiv_id.rsplit("/", 1)[1][:4], None
+    else:
+        yymm, number = arxiv_id.split(".", 1)
+    if not 1 <= int(yymm[2:]) <= 12:
+        return False
+    if number is None:
+        return True
+    return yymm >= "0704" and len(number) == (4 if yymm < "1501" else 5)
 
 
 def _harvest_arxiv(args: argparse.Namespace, sessions: Any, attempt: Attempt) -> None:
