@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import ARXIV_RECORDINGS, FIXTURES
 
-from flows.cli.commands import check_arxiv_ids
 from flows.cli.common import UserError
 from flows.cli.main import main
-from flows.sources import SOURCES, in_run_order
+from flows.sources import SOURCES
 
 GITHUB_LISTING = FIXTURES / "github" / "recordings" / "listing"
 GS_DATA = FIXTURES / "scholar" / "originals" / "AaronZ345_gs_data.json"  # kA9A6LsAAAAJ
@@ -91,6 +90,8 @@ def test_malformed_arxiv_id_is_a_usage_error_before_any_request(
 
 
 def test_well_formed_arxiv_ids_pass() -> None:
+    from flows.cli.commands import check_arxiv_ids
+
     check_arxiv_ids(["2104.12255", "2104.12255v2", "hep-ex/0406020", "hep-ex/0406020v1"])
     check_arxiv_ids(["0704.0001", "1412.9999v3", "math.CO/0601001", "arXiv:1605.08386"])
     with pytest.raises(UserError, match=r"'0704\.00001'"):
@@ -140,6 +141,8 @@ def test_bad_scholar_ids_are_usage_errors(cli: Cli) -> None:
 def test_harvest_runs_github_after_the_sources_that_store_code_links(
     cli: Cli, checkout: Path, replay_dir
 ) -> None:  # type: ignore[no-untyped-def]
+    from flows.sources import in_run_order
+
     assert SOURCES == ("arxiv", "acl", "scholar", "github")
     assert in_run_order(["github", "acl", "github", "arxiv"]) == ["arxiv", "acl", "github"]
     assert cli("authors", "add", "James Henderson", "--acl-id", "james-henderson")[0] == 0
