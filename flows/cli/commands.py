@@ -42,7 +42,9 @@ from models.queries import UnknownAuthorError
 
 
 def dispatch(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # -q: a retry that then succeeds (a WARNING) is not worth a cron mail; errors still are.
+    level = logging.ERROR if getattr(args, "quiet", False) else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     handler = {
         "export": scholar_commands.cmd_export,
         "import": scholar_commands.cmd_import,

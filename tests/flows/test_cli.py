@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import ARXIV_RECORDINGS
+from conftest import ARXIV_CONSTRUCTED, ARXIV_RECORDINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -218,8 +219,21 @@ def test_quiet_harvest_prints_only_errors(tmp_path: Path) -> None:
     failing = run(tmp_path, "-q", "harvest", "--id", "2511.99999", "--replay", replay, check=False)
     assert failing.returncode == 1 and failing.stdout == ""
     assert "failed: no recording for GET" in failing.stderr
+    # A retried 503 (constructed) logs a WARNING; -q keeps it out of a cron job's output.
+    flaky = tmp_path / "flaky"
+    flaky.mkdir()
+    for source in (
+        ARXIV_CONSTRUCTED / "constructed_503_retry_after_oai_dc_cs_page1.json",
+        ARXIV_RECORDINGS / "wrapped_oai_dc_cs_2024-01-25_page1.json",
+        ARXIV_RECORDINGS / "constructed_oai_dc_cs_final_page.json",
+    ):
+        shutil.copy(source, flaky / source.name)
+    window = ["arxiv", "--set", "cs", "--since", "2024-01-25", "--metadata-prefix", "oai_dc"]
+    retried = run(tmp_path, "-q", "harvest", *window, "--replay", str(flaky))
+    assert (retried.stdout, retried.stderr) == ("", "")
     listed = run(tmp_path, "runs").stdout.splitlines()
     assert [line.split()[:3] for line in listed] == [
+        ["3", "arxiv/window", "succeeded"],
         ["2", "arxiv/ids", "failed"],
         ["1", "arxiv/ids", "succeeded"],
     ]
