@@ -50,7 +50,7 @@ def add_commands(sub: Any, authors: Any) -> None:
     quarantine.add_argument("--json", action="store_true")
 
     for name, text in (
-        ("deactivate", "stop harvesting an author (kept, and can be activated again)"),
+        ("deactivate", "harvests skip an author unless named with --author (undo: activate)"),
         ("activate", "harvest a deactivated author again"),
         ("remove", "stop tracking an author; their works and records stay"),
     ):
@@ -273,7 +273,11 @@ def cmd_tracking(args: argparse.Namespace) -> int:
             message = f"no longer tracking {name}; their works and source records stay"
         else:
             tracked.active = action == "activate"
-            state = "active" if tracked.active else "inactive: harvests skip them"
+            state = (
+                "active"
+                if tracked.active
+                else "inactive: harvests skip them unless named with --author"
+            )
             message = f"{name} is {state}"
         session.commit()
     print(message)
