@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-# Sources `scholarflow harvest` accepts, in the order a plain `harvest` runs them.
+from collections.abc import Iterable
+
+# Sources `scholarflow harvest` accepts, in the order it runs them: GitHub last, so it links
+# the code links that arXiv, ACL and Scholar just stored (the nightly flow runs this order too).
 SOURCES: tuple[str, ...] = (
     "arxiv",
+    "acl",
     "scholar",
     "github",
-    "acl",
 )
+
+
+def in_run_order(names: Iterable[str]) -> list[str]:
+    """``names`` (known sources) once each, in the order of ``SOURCES``."""
+    wanted = set(names)
+    return [source for source in SOURCES if source in wanted]

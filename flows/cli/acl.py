@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.cli.common import Attempt, UserError, progress
+from flows.cli.common import Attempt, UserError, progress_unless_quiet
 from flows.pipelines.acl import (
     AclAuthor,
     harvest_acl_authors,
@@ -117,10 +117,14 @@ def harvest_acl_cli(args: argparse.Namespace, sessions: Any, attempt: Attempt) -
     except ValueError as exc:
         raise UserError(str(exc)) from exc
     backfill = wants_backfill(args.acl_venue, year_from, year_to)
+    progress = progress_unless_quiet(args)
     narrowed = bool(getattr(args, "ids", None) or getattr(args, "sets", None) or backfill)
     authors = acl_tracked_authors(sessions, args.authors) if args.authors or not narrowed else []
     if not authors and not backfill:
-        progress("ACL: no tracked authors; add one with `scholarflow authors add NAME --acl-id ID`")
+        if progress:
+            progress(
+                "ACL: no tracked authors; add one with `scholarflow authors add NAME --acl-id ID`"
+            )
         return
     data_dir = Path(args.data_dir) if args.data_dir else managed_data_dir()
     if not args.data_dir:

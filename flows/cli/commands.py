@@ -11,10 +11,15 @@ from collections.abc import Callable
 from typing import Any
 
 from flows.cli import identity as identity_commands
-from flows.cli import report
+from flows.cli import operations, report
 from flows.cli import scholar as scholar_commands
 from flows.cli.acl import harvest_acl_cli
-from flows.cli.common import Attempt, UserError, open_cli_database, progress
+from flows.cli.common import (
+    Attempt,
+    UserError,
+    open_cli_database,
+    progress_unless_quiet,
+)
 from flows.cli.github import harvest_github_cli
 from flows.pipelines.arxiv import (
     HarvestSummary,
@@ -30,17 +35,20 @@ from flows.runtime import (
     open_database,
     tracked_author_queries,
 )
-from flows.sources import SOURCES
+from flows.sources import SOURCES, in_run_order
 from harvesters.errors import HarvestError
 from harvesters.http.politeness import RetrySettingsError
 from harvesters.http.replay import ReplayError
+from harvesters.normalize import split_arxiv_id
 from models.queries import UnknownAuthorError
 
 __all__ = ["RetrySettingsError", "UserError", "dispatch"]
 
 
 def dispatch(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # -q: a retry that then succeeds (a WARNING) is not worth a cron mail; errors still are.
+    level = logging.ERROR if getattr(args, "quiet", False) else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     handler = {
         "export": scholar_commands.cmd_export,
         "import": scholar_commands.cmd_import,
@@ -54,6 +62,8 @@ def dispatch(args: argparse.Namespace) -> int:
         "explain": identity_commands.cmd_explain,
         "override": identity_commands.cmd_override,
         "remerge": identity_commands.cmd_remerge,
+        "runs": operations.cmd_runs,
+        "quarantine": operations.cmd_quarantine,
     }[args.command]
     try:
         return handler(args)
@@ -80,15 +90,23 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_authors(args: argparse.Namespace) -> int:
     from models.queries import add_tracked_author, list_tracked_authors
 
+    if args.authors_command in ("deactivate", "activate", "remove"):
+        return operations.cmd_tracking(args)
+    scholar_id = None
+    if args.authors_command == "add" and args.scholar_id:
+        # The id as `import gs-data` and the harvests store it, so the two always match.
+        scholar_id = scholar_commands.scholar_id_from(args.scholar_id)
     sessions = open_cli_database(args)
     with sessions() as session:
         if args.authors_command == "add":
+            if scholar_id:
+                operations.check_scholar_id_free(session, scholar_id, args.name)
             try:
                 tracked = add_tracked_author(
                     session,
                     args.name,
                     arxiv_query=args.arxiv_query,
-                    scholar_id=args.scholar_id,
+                    scholar_id=scholar_id,
                     github_login=args.github_login,
                     acl_person_id=args.acl_person_id,
                     orcid=args.orcid,
@@ -108,7 +126,8 @@ def cmd_authors(args: argparse.Namespace) -> int:
             handles = ", ".join(
                 f"{k}={v}" for k, v in row.items() if v and k not in ("name", "id", "active")
             )
-            print(f"{row['name']}: {handles}")
+            inactive = "" if row["active"] else " (inactive: not harvested)"
+            print(f"{row['name']}{inactive}: {handles}")
     return 0
 
 
@@ -137,10 +156,14 @@ def _source_harvests() -> dict[str, Callable[[argparse.Namespace, Any, Attempt],
 
 
 def cmd_harvest(args: argparse.Namespace) -> int:
-    sources = args.sources or list(SOURCES)
-    for source in sources:
+    for source in args.sources:
         if source not in SOURCES:
             raise UserError(f"unknown source {source!r}; available: {', '.join(SOURCES)}")
+    # Always the SOURCES order, however they were named: GitHub must come after the sources
+    # whose code links it follows.
+    sources = in_run_order(args.sources or SOURCES)
+    check_harvest_window(args.since, args.until)
+    check_arxiv_ids(args.ids or [])
     if args.prefect:
         if sources != ["arxiv"]:
             raise UserError("--prefect runs the arxiv harvest only; name the source: arxiv")
@@ -160,7 +183,8 @@ def cmd_harvest(args: argparse.Namespace) -> int:
     except ReplayError as exc:
         raise UserError(str(exc)) from exc
     for summary in summaries:
-        print(report.run_line(summary))
+        if not args.quiet:  # -q: a cron job's output is its errors only
+            print(report.run_line(summary))
         if summary.status != "succeeded":
             # A blocked run (Scholar CAPTCHA, spent GitHub budget) kept what it fetched, but
             # the harvest is incomplete: say so and exit 1 so a cron job notices.
@@ -172,13 +196,52 @@ def cmd_harvest(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def check_harvest_window(since: Any, until: Any) -> None:
+    """Raises UserError for ``--until`` without ``--since`` or a window that runs backwards."""
+    if until is not None and since is None:
+        raise UserError("--until needs --since: give the window's first day too")
+    if since is not None and until is not None and since > until:
+        raise UserError(f"--since {since} is after --until {until}: the window runs backwards")
+
+
+def check_arxiv_ids(ids: list[str]) -> None:
+    """Raises UserError naming the first ``--id`` that is not an arXiv identifier (new style
+    ``2104.12255`` or ``2104.12255v2``, old style ``hep-ex/0406020``)."""
+    for raw in ids:
+        try:
+            arxiv_id, _version = split_arxiv_id(raw)
+        except ValueError:
+            arxiv_id = ""
+        if not arxiv_id or not _plausible_arxiv_id(arxiv_id):
+            raise UserError(
+                f"--id {raw!r} is not an arXiv identifier "
+                "(expected e.g. 2104.12255, 2104.12255v2 or hep-ex/0406020)"
+            )
+
+
+def _plausible_arxiv_id(arxiv_id: str) -> bool:
+    """The YYMM part is a real month, and a new-style number has the digits of its era:
+    4 from 0704 (the first new-style month) to 1412, 5 from 1501."""
+    if "/" in arxiv_id:  # old style: archive/YYMMNNN
+        yymm, number = arxiv_id.rsplit("/", 1)[1][:4], None
+    else:
+        yymm, number = arxiv_id.split(".", 1)
+    if not 1 <= int(yymm[2:]) <= 12:
+        return False
+    if number is None:
+        return True
+    return yymm >= "0704" and len(number) == (4 if yymm < "1501" else 5)
+
+
 def _harvest_arxiv(args: argparse.Namespace, sessions: Any, attempt: Attempt) -> None:
     """Tracked authors' queries (incremental), --id papers, and one OAI-PMH window per --set."""
     replay = bool(args.replay)
+    progress = progress_unless_quiet(args)
     if _wants_tracked_authors(args):
         queries = tracked_author_queries(sessions, args.authors)
         if not queries:
-            progress("no tracked authors; add one with `scholarflow authors add NAME`")
+            if progress:
+                progress("no tracked authors; add one with `scholarflow authors add NAME`")
         else:
             attempt(
                 lambda: harvest_arxiv_authors(
@@ -291,8 +354,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ[DATABASE_URL_ENV] = args.database_url
     deployments = build_deployments(cron=args.cron, timezone=args.timezone)
     names = ", ".join(f"{d.flow_name}/{d.name}" for d in deployments)
-    progress(f"serving {len(deployments)} deployments: {names} (Ctrl-C stops)")
-    progress(f"flow runs use the database {safe_url(None)}")
+    say = progress_unless_quiet(args) or (lambda _m: None)
+    say(f"serving {len(deployments)} deployments: {names} (Ctrl-C stops)")
+    say(f"flow runs use the database {safe_url(None)}")
     serve(deployments)
     return 0
 
@@ -301,6 +365,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from flows.cli.demo import DemoDataMissing, run_demo
 
     try:
-        return run_demo(args.database_url, progress=None if args.quiet else progress)
+        return run_demo(args.database_url, progress=progress_unless_quiet(args))
     except DemoDataMissing as exc:
         raise UserError(str(exc)) from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from flows.cli.common import Attempt, UserError, progress
+from flows.cli.common import Attempt, UserError, progress_unless_quiet
 from flows.pipelines.github import (
     GitHubLogin,
     add_code_link,
@@ -25,6 +25,7 @@ def harvest_github_cli(args: argparse.Namespace, sessions: Any, attempt: Attempt
     named = "github" in (args.sources or [])
     if not named and (getattr(args, "ids", None) or getattr(args, "sets", None)):
         return
+    progress = progress_unless_quiet(args)
     for spec in getattr(args, "github_code_links", None) or []:
         identifier, sep, url = spec.partition("=")
         if not sep:
@@ -33,7 +34,8 @@ def harvest_github_cli(args: argparse.Namespace, sessions: Any, attempt: Attempt
             work_id = add_code_link(sessions, identifier, url)
         except (ValueError, LookupError) as exc:
             raise UserError(str(exc)) from exc
-        progress(f"GitHub: work {work_id} now links to {url}")
+        if progress:
+            progress(f"GitHub: work {work_id} now links to {url}")
     logins = tracked_github_logins(sessions, args.authors)
     known = {lg.login.lower() for lg in logins}
     logins += [

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from flows.cli import identity as identity_commands
+from flows.cli import operations as operation_commands
 from flows.cli import scholar as scholar_commands
 from flows.sources import SOURCES
 
@@ -21,7 +22,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--database-url",
         help="SQLAlchemy URL (default: $SCHOLARFLOW_DATABASE_URL, else sqlite:///scholarflow.db)",
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress messages and no summary of runs that succeeded (errors still print)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     db = sub.add_parser("db", help="database schema").add_subparsers(
@@ -35,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     add = authors.add_parser("add", help="track an author (or update their handles)")
     add.add_argument("name")
     add.add_argument("--arxiv-query", help='arXiv API query (default: au:"NAME")')
-    add.add_argument("--scholar-id")
+    add.add_argument("--scholar-id", help="a Scholar user id or profile URL")
     add.add_argument("--github", dest="github_login")
     add.add_argument("--acl-id", dest="acl_person_id")
     add.add_argument("--orcid")
@@ -52,10 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
         "sources",
         nargs="*",
         metavar="SOURCE",
-        help=f"sources to harvest (default: all of {', '.join(SOURCES)})",
+        help=f"sources to harvest, run in this order: {', '.join(SOURCES)} (default: all)",
     )
     harvest.add_argument("--since", type=_date, help="YYYY-MM-DD: from this date")
-    harvest.add_argument("--until", type=_date, help="YYYY-MM-DD: up to this date")
+    harvest.add_argument("--until", type=_date, help="YYYY-MM-DD: up to this date (needs --since)")
     harvest.add_argument(
         "--author",
         action="append",
@@ -68,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         dest="ids",
         metavar="ARXIV_ID",
-        help="fetch this arXiv paper (repeatable)",
+        help="fetch this arXiv paper, e.g. 2104.12255, 2104.12255v1, hep-ex/0406020 (repeatable)",
     )
     harvest.add_argument(
         "--set",
@@ -153,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="run the whole pipeline offline on shipped recordings")
     scholar_commands.add_commands(sub)
     identity_commands.add_commands(sub)
+    operation_commands.add_commands(sub, authors)
     return parser
 
 

@@ -7,9 +7,11 @@ scholarly and the database are imported when a command runs.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from flows.cli.common import UserError, open_cli_database, progress_unless_quiet
 
@@ -50,6 +52,32 @@ def add_commands(sub: Any) -> None:
     )
     gs_in = imp.add_parser("gs-data", help="an AcadHomepage crawler gs_data.json, as history")
     gs_in.add_argument("file", metavar="FILE", type=Path)
+
+
+# Every Google Scholar user id is 12 characters of URL-safe base64 (``8daWuo4AAAAJ``).
+_SCHOLAR_ID = re.compile(r"[A-Za-z0-9_-]{12}")
+
+
+def scholar_id_from(text: str) -> str:
+    """The Scholar user id in ``text``: an id, an id with a leaked query (``ID&hl=en``), or a
+    profile URL (``https://scholar.google.com/citations?user=ID&hl=en``), normalised as
+    ``import gs-data`` normalises it. Raises UserError when there is no id in it."""
+    from harvesters.scholar.harvester import normalize_scholar_id
+
+    raw = text.strip()
+    if "://" in raw or raw.lower().startswith("scholar.google."):
+        query = parse_qs(urlsplit(raw if "://" in raw else f"https://{raw}").query)
+        users = query.get("user") or []
+        if not users:
+            raise UserError(f"no user= in the Scholar profile URL {text!r}")
+        raw = users[0]
+    scholar_id = normalize_scholar_id(raw)
+    if not _SCHOLAR_ID.fullmatch(scholar_id):
+        raise UserError(
+            f"not a Google Scholar user id: {text!r} (expected 12 characters such as "
+            "8daWuo4AAAAJ, or a profile URL with user=...)"
+        )
+    return scholar_id
 
 
 def harvest(args: argparse.Namespace, sessions: Any, attempt: Callable[[Any], None]) -> None:
@@ -97,12 +125,40 @@ def harvest(args: argparse.Namespace, sessions: Any, attempt: Callable[[Any], No
 
 def cmd_export(args: argparse.Namespace) -> int:
     from flows.pipelines.scholar import export_gs_data
+    from models.queries import UnknownAuthorError
 
-    data, badge = export_gs_data(
-        open_cli_database(args), args.author, args.directory, label=args.label
-    )
+    sessions = open_cli_database(args)
+    try:
+        data, badge = export_gs_data(sessions, args.author, args.directory, label=args.label)
+    except UnknownAuthorError as exc:
+        raise UserError(_why_no_profile(sessions, args.author) or str(exc)) from exc
     print(f"wrote {data} and {badge}")
     return 0
+
+
+def _why_no_profile(sessions: Any, who: str) -> str | None:
+    """For a tracked author with no stored Scholar profile, what to do about it; None when
+    ``who`` is not a tracked author's name."""
+    from sqlalchemy import func, select
+
+    from models.authors import TrackedAuthor
+
+    with sessions() as session:
+        tracked = session.scalar(
+            select(TrackedAuthor).where(func.lower(TrackedAuthor.name) == who.strip().lower())
+        )
+    if tracked is None:
+        return None
+    if not tracked.scholar_id:
+        return (
+            f"{tracked.name} is tracked but has no Google Scholar id; add one with "
+            f"`scholarflow authors add {tracked.name!r} --scholar-id ID` (ID: the user= part "
+            "of their profile URL, or the URL itself), then `scholarflow harvest scholar`"
+        )
+    return (
+        f"no Scholar profile of {tracked.name} ({tracked.scholar_id}) is stored yet; run "
+        f"`scholarflow harvest scholar --author {tracked.name!r}` first"
+    )
 
 
 def cmd_import(args: argparse.Namespace) -> int:
