@@ -264,7 +264,7 @@ def test_deployments_schedule_nightly_and_render_backfill_as_a_form() -> None:
     ]
     assert all(d.tags == ["scholarflow"] and d.description for d in deployments.values())
     merge_form = deployments["merge"]._parameter_openapi_schema.model_dump()["properties"]
-    assert set(merge_form) == {"overrides", "remerge_all"}  # no database URL in the form
+    assert set(merge_form) == {"overrides", "remerge_all", "database_url", "database_secret"}
     (schedule,) = deployments["nightly"].schedules
     assert schedule.schedule.cron == "0 3 * * *"
     assert schedule.schedule.timezone == "UTC"
