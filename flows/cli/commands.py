@@ -275,8 +275,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from flows.cli.demo import DemoDataMissing, run_demo
+    from flows.runtime import DatabaseOpenError
 
     try:
         return run_demo(args.database_url, progress=None if args.quiet else progress)
-    except DemoDataMissing as exc:
+    except (DemoDataMissing, DatabaseOpenError) as exc:
         raise UserError(str(exc)) from exc
