@@ -8,8 +8,9 @@ rejected row into a quarantined record instead.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Integer, SmallInteger, String, Table
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -23,6 +24,7 @@ _INT_RANGES: tuple[tuple[type[TypeEngine[Any]], int], ...] = (
     (Integer, 32),
 )
 _SUMMARY_CHARS = 40
+T = TypeVar("T")
 
 
 class RowRejected(ValueError):
@@ -41,6 +43,34 @@ def strip_nul(value: Any) -> Any:
         return {strip_nul(k): strip_nul(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return type(value)(strip_nul(v) for v in value)
+    return value
+
+
+def strip_nul_record(record: T) -> T:
+    """A (frozen) dataclass record with NUL bytes removed from every string field, nested
+    dataclasses, tuples and dicts included; the same object when it holds none."""
+    if not dataclasses.is_dataclass(record) or isinstance(record, type):
+        return strip_nul(record)  # type: ignore[no-any-return]
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        clean = _strip_nested(value)
+        if clean is not value:
+            changes[f.name] = clean
+    return dataclasses.replace(record, **changes) if changes else record  # type: ignore[type-var]
+
+
+def _strip_nested(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return strip_nul_record(value)
+    if isinstance(value, tuple | list):
+        items = [_strip_nested(v) for v in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return type(value)(items)
+    if isinstance(value, str | dict):
+        clean = strip_nul(value)
+        return value if clean == value else clean
     return value
 
 

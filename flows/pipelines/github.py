@@ -36,8 +36,8 @@ from harvesters.github.harvester import (
 )
 from harvesters.records import QuarantinedInput
 from models.github import store
-from models.loader import LoadCounts, quarantine
-from models.runs import get_cursor, set_cursor
+from models.loader import LoadCounts
+from models.runs import get_cursor, quarantine_inputs, set_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -209,7 +209,7 @@ def _store_results(
         counts.unchanged += 1 - newly
     bad = [r for r in results if isinstance(r, QuarantinedInput)]
     if bad:
-        counts.quarantined += quarantine(session, bad, run_id)
+        counts.quarantined += quarantine_inputs(session, bad, run_id)
         counts.fetched += len(bad)
     return counts
 
