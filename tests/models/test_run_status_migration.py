@@ -28,9 +28,7 @@ def test_heartbeat_columns_and_partial_status_up_and_down(empty_engine: Engine) 
     columns = {c["name"] for c in inspect(empty_engine).get_columns("harvest_run")}
     assert not {"pid", "hostname", "heartbeat_at"} & columns
     with empty_engine.connect() as conn:
-        assert conn.execute(text("SELECT status FROM harvest_run")).scalars().all() == [
-            "succeeded"
-        ]
+        assert conn.execute(text("SELECT status FROM harvest_run")).scalars().all() == ["succeeded"]
     with pytest.raises(IntegrityError), empty_engine.begin() as conn:
         conn.execute(_INSERT, {"status": "partial"})
     upgrade(empty_engine)
