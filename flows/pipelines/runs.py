@@ -30,7 +30,7 @@ from models.runs import (
     resolve_quarantined,
     start_run,
 )
-from models.sanitize import RowRejected, strip_nul_record
+from models.sanitize import RowRejected, strip_nul, strip_nul_record
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ class RunTracker:
     def commit_batch(self, counts: LoadCounts, cursor: dict[str, Any] | None = None) -> None:
         record_counts(self.run, counts)
         if cursor is not None:
-            self.run.cursor = cursor
+            self.run.cursor = strip_nul(cursor)
         heartbeat(self.run)
         self.session.commit()
 
