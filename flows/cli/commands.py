@@ -72,11 +72,13 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_authors(args: argparse.Namespace) -> int:
     from models.queries import add_tracked_author, list_tracked_authors
+    from models.tracked import claim_tracked_name
 
     sessions = open_cli_database(args)
     with sessions() as session:
         if args.authors_command == "add":
             try:
+                claim_tracked_name(session, args.name)  # a concurrent add cannot collide
                 tracked = add_tracked_author(
                     session,
                     args.name,

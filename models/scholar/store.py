@@ -150,17 +150,28 @@ def store_profile(
             "origin": origin,
         },
     )
-    row = session.scalar(
-        select(ScholarProfile).where(ScholarProfile.scholar_id == profile.scholar_id)
-    )
     if tracked_id is None:
         tracked_id = session.scalar(
             select(TrackedAuthor.id).where(TrackedAuthor.scholar_id == profile.scholar_id)
         )
-    if row is None:
-        row = ScholarProfile(scholar_id=profile.scholar_id, first_seen=observed_at)
-        session.add(row)
-    elif row.observed_at > observed_at:
+    # Insert-if-absent in one statement: another process storing the same profile at the
+    # same time (a harvest, an import) makes this a no-op instead of a unique violation.
+    session.flush()
+    inserted = session.execute(
+        insert_for(session, ScholarProfile)
+        .values(**values, observed_at=observed_at, first_seen=observed_at, last_run_id=run_id)
+        .on_conflict_do_nothing(index_elements=["scholar_id"])
+    )
+    row = session.scalars(
+        select(ScholarProfile)
+        .where(ScholarProfile.scholar_id == profile.scholar_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    if int(getattr(inserted, "rowcount", 0) or 0) == 1:
+        _link(session, row, tracked_id)
+        session.flush()
+        return row.id
+    if row.observed_at > observed_at:
         _link(session, row, tracked_id)
         session.flush()
         return row.id
