@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from flows.pipelines.arxiv import AuthorQuery
@@ -18,12 +19,67 @@ from models.migrate import upgrade
 from models.queries import UnknownAuthorError, default_arxiv_query, list_tracked_authors
 
 
+class DatabaseOpenError(Exception):
+    """The database URL is malformed or the database cannot be reached or migrated.
+
+    The message names the URL with any password masked, and the driver's reason in one line.
+    """
+
+
+def masked_url(url: str | None) -> str:
+    """``url`` as it may be shown: the password replaced by ``***`` (unparseable URLs too)."""
+    from sqlalchemy.engine import make_url
+
+    from models.settings import database_url
+
+    text = url if url else database_url()
+    try:
+        return make_url(text).render_as_string(hide_password=True)
+    except ArgumentError:
+        # Not a URL SQLAlchemy can read; still never echo what looks like user:password@.
+        head, at, tail = text.rpartition("@")
+        if not at:
+            return text
+        scheme, sep, rest = head.partition("://")
+        user = rest.split(":", 1)[0]
+        return f"{scheme}{sep}{user}:***@{tail}" if sep else f"***@{tail}"
+
+
+def _one_line_reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) if isinstance(exc, DBAPIError) else None
+    text = str(orig if orig is not None else exc)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return "; ".join(lines) or type(exc).__name__
+
+
 def open_database(url: str | None = None, *, migrate: bool = True) -> sessionmaker[Session]:
-    """A session factory for ``url`` (default: the configured URL), migrated to head."""
-    engine = make_engine(url)
+    """A session factory for ``url`` (default: the configured URL), migrated to head.
+
+    Raises DatabaseOpenError (one line, password masked) when the URL is malformed or the
+    database cannot be opened or migrated.
+    """
+    try:
+        engine = make_engine(url)
+        if migrate:
+            upgrade(engine)
+        else:
+            with engine.connect():
+                pass
+    except (ArgumentError, DBAPIError, ValueError, OSError) as exc:
+        # Secrets can sit in the driver's message too (a DSN echoed back): mask them.
+        reason = _one_line_reason(exc)
+        if url:
+            try:
+                from sqlalchemy.engine import make_url
+
+                password = make_url(url).password
+            except ArgumentError:
+                password = None
+            if password:
+                reason = reason.replace(str(password), "***")
+        raise DatabaseOpenError(f"cannot open database {masked_url(url)}: {reason}") from None
     sessions = session_factory(engine)
     if migrate:
-        upgrade(engine)
         # A database written before the identity layer gets its mentions once, before any
         # load could create a second work for a paper it already holds.
         with sessions() as session:

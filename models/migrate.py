@@ -1,14 +1,27 @@
-"""Run the Alembic migrations shipped with scholarflow, from code."""
+"""Run the Alembic migrations shipped with scholarflow, from code.
+
+Upgrades are serialized: two commands started at once on a fresh database would both create
+the tables, and one would crash. On PostgreSQL the upgrade holds an advisory lock (one fixed
+key) for its transaction; on SQLite an exclusive ``fcntl`` lock on the sibling file
+``<database>.migrate.lock``. The second upgrade waits, then finds nothing to do.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
+
+logger = logging.getLogger(__name__)
 
 _ROOT = Path(__file__).resolve().parent.parent
+# pg_advisory_xact_lock key: "scholarflow migrate" (any fixed 64-bit number would do).
+MIGRATION_LOCK_KEY = 0x5C401A7F10C0
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -22,9 +35,51 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return config
 
 
+def sqlite_lock_path(engine: Engine) -> Path | None:
+    """The lock file of a SQLite database file (None for other dialects, memory databases,
+    or a folder that does not exist: then opening the database fails with its own error)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database)
+    return path.with_name(path.name + ".migrate.lock") if path.parent.is_dir() else None
+
+
+@contextlib.contextmanager
+def _sqlite_file_lock(path: Path | None) -> Iterator[None]:
+    if path is None:
+        yield
+        return
+    import fcntl  # POSIX only; scholarflow runs on Linux and macOS
+
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # blocks while another process migrates
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def migration_lock(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that no other migration runs alongside (committed on
+    exit). Waits for a migration already running on the same database."""
+    with _sqlite_file_lock(sqlite_lock_path(engine)), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Released at commit or rollback; other sessions wait here.
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
+        yield connection
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database behind ``engine`` to ``revision`` (default: the newest)."""
-    with engine.begin() as connection:
+    """Bring the database behind ``engine`` to ``revision`` (default: the newest).
+
+    Safe to call from several processes at once: they take turns, and the later ones find
+    the database already at ``revision``.
+    """
+    with migration_lock(engine) as connection:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
@@ -32,7 +87,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     """Take the database behind ``engine`` back to ``revision`` (default: empty)."""
-    with engine.begin() as connection:
+    with migration_lock(engine) as connection:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.downgrade(config, revision)

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, JSONType, UTCDateTime, utcnow
 
-RUN_STATUSES = ("running", "succeeded", "failed", "blocked", "interrupted")
+# ``partial``: the run ended, but some input was quarantined (the operator must look).
+RUN_STATUSES = ("running", "succeeded", "partial", "failed", "blocked", "interrupted")
 
 
 class HarvestRun(Base):
@@ -26,7 +27,7 @@ class HarvestRun(Base):
     __tablename__ = "harvest_run"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('running', 'succeeded', 'failed', 'blocked', 'interrupted')",
+            "status IN ('running', 'succeeded', 'partial', 'failed', 'blocked', 'interrupted')",
             name="status",
         ),
     )
@@ -45,6 +46,10 @@ class HarvestRun(Base):
     quarantined: Mapped[int] = mapped_column(Integer, default=0)
     cursor: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     error: Mapped[str | None] = mapped_column(Text)
+    # Who runs it and when it last committed a batch: tells a killed run from a live one.
+    pid: Mapped[int | None] = mapped_column(Integer)
+    hostname: Mapped[str | None] = mapped_column(String(255))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SourceRecord(Base):

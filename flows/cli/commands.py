@@ -89,6 +89,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_authors(args: argparse.Namespace) -> int:
     from models.queries import add_tracked_author, list_tracked_authors
+    from models.tracked import claim_tracked_name
 
     if args.authors_command in ("deactivate", "activate", "remove"):
         return operations.cmd_tracking(args)
@@ -102,6 +103,7 @@ def cmd_authors(args: argparse.Namespace) -> int:
             if scholar_id:
                 operations.check_scholar_id_free(session, scholar_id, args.name)
             try:
+                claim_tracked_name(session, args.name)  # a concurrent add cannot collide
                 tracked = add_tracked_author(
                     session,
                     args.name,
@@ -363,8 +365,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from flows.cli.demo import DemoDataMissing, run_demo
+    from flows.runtime import DatabaseOpenError
 
     try:
         return run_demo(args.database_url, progress=progress_unless_quiet(args))
-    except DemoDataMissing as exc:
+    except (DemoDataMissing, DatabaseOpenError) as exc:
         raise UserError(str(exc)) from exc

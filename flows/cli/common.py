@@ -36,7 +36,14 @@ def progress_unless_quiet(args: argparse.Namespace) -> Callable[[str], None] | N
 
 
 def open_cli_database(args: argparse.Namespace) -> sessionmaker[Session]:
-    """A session factory for ``--database-url`` (default: the configured URL), at head."""
-    from flows.runtime import open_database
+    """A session factory for ``--database-url`` (default: the configured URL), at head.
 
-    return open_database(args.database_url)
+    Raises UserError (exit code 2, one line, password masked) when the database cannot be
+    opened: a malformed URL, a missing directory, a server that does not answer.
+    """
+    from flows.runtime import DatabaseOpenError, open_database
+
+    try:
+        return open_database(args.database_url)
+    except DatabaseOpenError as exc:
+        raise UserError(str(exc)) from None

@@ -177,4 +177,5 @@ def cmd_import(args: argparse.Namespace) -> int:
     except GsDataError as exc:
         raise UserError(f"{args.file} is not a crawler gs_data.json: {exc}") from exc
     print(report.run_line(summary))
-    return 0
+    # A partial import (a record quarantined) needs the operator: exit 1, as harvest does.
+    return 0 if summary.status == "succeeded" else 1

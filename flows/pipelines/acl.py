@@ -36,7 +36,7 @@ from harvesters.errors import SourceResponseError
 from harvesters.normalize import fold, name_key
 from harvesters.records import AuthorName, QuarantinedInput, WorkRecord
 from models.loader import LoadCounts
-from models.runs import get_cursor, set_cursor
+from models.runs import get_cursor, resolve_quarantined, set_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -384,6 +384,8 @@ def _parse_and_load(
             )
             run.commit_batch(load_items(run.session, run.run.id, [bad]), _copy(stats))
             continue
+        # Parsed fine now: an earlier quarantine of this file is resolved.
+        resolve_quarantined(run.session, SOURCE, [file.collection_id])
         for batch in batches(items, batch_size):
             run.commit_batch(load_items(run.session, run.run.id, batch), _copy(stats))
         for scope in needing:

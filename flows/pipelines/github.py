@@ -36,8 +36,8 @@ from harvesters.github.harvester import (
 )
 from harvesters.records import QuarantinedInput
 from models.github import store
-from models.loader import LoadCounts, quarantine
-from models.runs import get_cursor, set_cursor
+from models.loader import LoadCounts
+from models.runs import get_cursor, quarantine_inputs, set_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +92,8 @@ def harvest_github(
     }
     run = RunTracker(sessions, SOURCE, "repositories", params)
     run_id = run.run.id
+    # REST answers received but not yet committed: kept when the budget runs out mid-batch.
+    answered: list[RepositoryResult] = []
     try:
         covered: set[int] = set()
         for login in logins:
@@ -109,15 +111,18 @@ def harvest_github(
                 run.commit_batch(_store_results(run.session, run_id, batch, via="graphql"))
         else:
             refs = [RepositoryRef(t.full_name, t.etag) for t in targets]
-            batch: list[RepositoryResult] = []
             for result in harvester.refresh_rest(refs):
-                batch.append(result)
-                if len(batch) >= 100:
-                    run.commit_batch(_store_results(run.session, run_id, batch, via="rest"))
-                    batch = []
-            run.commit_batch(_store_results(run.session, run_id, batch, via="rest"))
+                answered.append(result)
+                if len(answered) >= 100:
+                    run.commit_batch(_store_results(run.session, run_id, answered, via="rest"))
+                    answered = []
+            run.commit_batch(_store_results(run.session, run_id, answered, via="rest"))
+            answered = []
     except GitHubRateLimitError as exc:
         run.session.rollback()
+        if answered:
+            # The README promises a blocked run keeps what it fetched: store those answers.
+            run.commit_batch(_store_results(run.session, run_id, answered, via="rest"))
         log_progress(progress, "GitHub: rate budget spent; stopping (the next run resumes)")
         return run.finish("blocked", f"{type(exc).__name__}: {exc}")
     except BaseException as exc:
@@ -209,7 +214,7 @@ def _store_results(
         counts.unchanged += 1 - newly
     bad = [r for r in results if isinstance(r, QuarantinedInput)]
     if bad:
-        counts.quarantined += quarantine(session, bad, run_id)
+        counts.quarantined += quarantine_inputs(session, bad, run_id)
         counts.fetched += len(bad)
     return counts
 

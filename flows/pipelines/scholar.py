@@ -21,8 +21,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.pipelines.runs import HarvestSummary, Progress, RunTracker, load_items, log_progress
-from harvesters.errors import HarvestError, SourceResponseError
+from flows.pipelines.runs import (
+    REJECTED,
+    HarvestSummary,
+    Progress,
+    RunTracker,
+    load_items,
+    log_progress,
+    rejection_reason,
+)
+from harvesters.errors import HarvestError, SourceResponseError, is_transient
 from harvesters.records import QuarantinedInput
 from harvesters.scholar.client import ScholarBlockedError, ScholarClient
 from harvesters.scholar.gsdata import (
@@ -40,12 +48,14 @@ from harvesters.scholar.harvester import (
     ScholarHarvester,
     ScholarPage,
     ScholarPublication,
+    dumps,
     merge_publication,
 )
 from harvesters.scholar.settings import ScholarSettings, secret_block_name
 from models.base import utcnow
 from models.loader import LoadCounts
-from models.runs import clear_cursor, get_cursor, set_cursor
+from models.runs import clear_cursor, get_cursor, resolve_quarantined, set_cursor
+from models.sanitize import RowRejected
 from models.scholar.store import (
     ScholarTarget,
     gs_data_state,
@@ -137,9 +147,11 @@ def harvest_scholar_profiles(
 
     Returns the run's summary: ``succeeded``, or ``blocked`` with the reason when Google
     blocked the harvest or the time budget ran out (nothing raised; committed pages stay and
-    the cursor names the authors still to do). A profile that cannot be fetched for another
-    reason (a 404 for a wrong id) is quarantined and the next author still runs. Other errors
-    mark the run failed and are raised again.
+    the cursor names the authors still to do), or ``partial`` when some input was
+    quarantined. A profile that cannot be fetched for a lasting reason (a 404 for a wrong id,
+    a page that is not a profile) is quarantined and the next author still runs. A transient
+    error (unreachable, timeout, 429, 5xx after retries) and other errors mark the run failed
+    and are raised again; the next run starts with the author it stopped at.
     """
     fills = harvester.client.settings.max_fills if fills is None else fills
     params = {"authors": [t.name for t in targets], "fills": fills, **harvester.describe()}
@@ -197,6 +209,10 @@ def _harvest_profile(
     except ScholarBlockedError:
         raise
     except HarvestError as exc:
+        if is_transient(exc):
+            # Unreachable, timed out, 429 or 5xx after retries: the run failed, the input is
+            # not bad. Re-raised so the run ends ``failed``; the cursor resumes here.
+            raise
         session.rollback()
         reason = f"Scholar profile {target.scholar_id} ({target.name}): {exc}"
         logger.warning("%s", reason)
@@ -215,24 +231,40 @@ def store_page(
 ) -> LoadCounts:
     """Store one page: the profile and its observations, the publications (a filled one
     stays filled) and theirs, their source records through the loader, and, on the last
-    page, which publications the profile no longer lists. Flushes, does not commit."""
+    page, which publications the profile no longer lists. Flushes, does not commit.
+
+    A profile or publication holding a value the database cannot store (a 10**12 citation
+    count) is quarantined with the reason; the rest of the page is stored. A profile stored
+    fine clears its earlier quarantined records (they are quarantined again if still bad).
+    """
+    refused: list[QuarantinedInput] = []
+    profile_id: int | None = None
     if page.profile is not None:
-        profile_id: int | None = store_profile(
-            session,
-            page.profile,
-            observed_at=observed_at,
-            origin=origin,
-            run_id=run_id,
-            tracked_id=tracked_id,
-        )
-        record_observations(
-            session,
-            "profile",
-            {page.scholar_id: page.profile.observations()},
-            observed_at=observed_at,
-            origin=origin,
-            run_id=run_id,
-        )
+        try:
+            with session.begin_nested():
+                profile_id = store_profile(
+                    session,
+                    page.profile,
+                    observed_at=observed_at,
+                    origin=origin,
+                    run_id=run_id,
+                    tracked_id=tracked_id,
+                )
+                record_observations(
+                    session,
+                    "profile",
+                    {page.scholar_id: page.profile.observations()},
+                    observed_at=observed_at,
+                    origin=origin,
+                    run_id=run_id,
+                )
+            resolve_quarantined(session, SOURCE, [page.scholar_id])
+        except REJECTED as exc:
+            reason = f"Scholar profile {page.scholar_id}: {rejection_reason(exc)}"
+            logger.warning("%s", reason)
+            raw = dumps(page.profile.payload)
+            refused.append(QuarantinedInput(SOURCE, reason, raw, page.scholar_id))
+            profile_id = profile_id_of(session, page.scholar_id)
     else:
         profile_id = profile_id_of(session, page.scholar_id)
     publications = page.publications
@@ -244,14 +276,43 @@ def store_page(
             )
             for p in publications
         ]
-        store_publications(session, profile_id, publications, observed_at=observed_at)
-        _observe_publications(session, publications, observed_at, origin, run_id)
+        bad = store_publications(session, profile_id, publications, observed_at=observed_at)
+        publications, more = _without_refused(publications, bad)
+        refused += more
+        publications, more = _observe_publications(
+            session, publications, observed_at, origin, run_id
+        )
+        refused += more
     counts = load_items(
-        session, run_id, [p.work_record() for p in publications] + list(page.quarantined)
+        session,
+        run_id,
+        [p.work_record() for p in publications] + list(page.quarantined) + refused,
     )
     if page.complete and profile_id is not None:
         unlist_missing(session, profile_id, observed_at)
     return counts
+
+
+def _without_refused(
+    publications: list[ScholarPublication], refused: list[tuple[str, Exception]]
+) -> tuple[list[ScholarPublication], list[QuarantinedInput]]:
+    """The publications the store took, and a quarantine item for each it refused."""
+    if not refused:
+        return publications, []
+    why = dict(refused)
+    items = [
+        QuarantinedInput(
+            SOURCE,
+            f"Scholar publication {p.author_pub_id}: rejected: {why[p.author_pub_id]}",
+            p.raw,
+            p.author_pub_id,
+        )
+        for p in publications
+        if p.author_pub_id in why
+    ]
+    for item in items:
+        logger.warning("%s", item.reason)
+    return [p for p in publications if p.author_pub_id not in why], items
 
 
 def _observe_publications(
@@ -260,15 +321,35 @@ def _observe_publications(
     observed_at: datetime,
     origin: str,
     run_id: int | None,
-) -> None:
-    record_observations(
-        session,
-        "publication",
-        {p.author_pub_id: p.observations() for p in publications},
-        observed_at=observed_at,
-        origin=origin,
-        run_id=run_id,
-    )
+) -> tuple[list[ScholarPublication], list[QuarantinedInput]]:
+    """Record the publications' observations; returns those recorded, and a quarantine
+    item for each whose values the database cannot hold (its other rows are not written)."""
+
+    def observe(chosen: list[ScholarPublication]) -> None:
+        record_observations(
+            session,
+            "publication",
+            {p.author_pub_id: p.observations() for p in chosen},
+            observed_at=observed_at,
+            origin=origin,
+            run_id=run_id,
+        )
+
+    try:
+        observe(publications)
+        return publications, []
+    except RowRejected:
+        pass
+    kept: list[ScholarPublication] = []
+    refused: list[tuple[str, Exception]] = []
+    for publication in publications:
+        try:
+            observe([publication])
+            kept.append(publication)
+        except RowRejected as exc:
+            refused.append((publication.author_pub_id, exc))
+    _, items = _without_refused(publications, refused)
+    return kept, items
 
 
 def _fill_publications(
@@ -296,10 +377,16 @@ def _fill_publications(
             continue
         observed_at = now()
         profile_id = profile_id_of(session, scholar_id)
+        kept, refused = [filled], []
         if profile_id is not None:
-            store_publications(session, profile_id, [filled], observed_at=observed_at, filled=True)
-            _observe_publications(session, [filled], observed_at, "harvest", run.run.id)
-        run.commit_batch(load_items(session, run.run.id, [filled.work_record()]), cursor)
+            bad = store_publications(
+                session, profile_id, [filled], observed_at=observed_at, filled=True
+            )
+            kept, refused = _without_refused(kept, bad)
+            kept, more = _observe_publications(session, kept, observed_at, "harvest", run.run.id)
+            refused += more
+        items = [p.work_record() for p in kept] + refused
+        run.commit_batch(load_items(session, run.run.id, items), cursor)
 
 
 # --------------------------------------------------------------------------- gs_data files

@@ -15,8 +15,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
+from harvesters.records import QuarantinedInput
 from models.base import utcnow
 from models.dialect import insert_for
 from models.github.tables import (
@@ -28,6 +30,8 @@ from models.github.tables import (
 )
 from models.loader import LoadCounts, content_hash, upsert_source_records
 from models.provenance import SourceRecord
+from models.runs import quarantine_inputs
+from models.sanitize import RowRejected, check_row, strip_nul_record
 from models.works import WorkIdentifier, WorkLink
 
 logger = logging.getLogger(__name__)
@@ -198,21 +202,61 @@ def store_records(
 
     A second record of the same repository in the same run keeps the first snapshot.
     Counts compare each raw payload with the stored one (inserted/updated/unchanged).
-    Returns the counts and the repository ids. Flushes, does not commit.
+    NUL bytes are dropped; a record with a value its column cannot hold (a 10**12 star
+    count, a too-long language) is quarantined with the reason (counted ``quarantined``)
+    and the others are stored. Returns the counts and the repository ids. Flushes, does not
+    commit.
     """
     counts = LoadCounts(fetched=len(records))
     now = utcnow()
     ids: list[int] = []
+    refused: list[QuarantinedInput] = []
     for record in records:
-        row = _resolve(session, record)
-        _apply(row, record, run_id, now)
-        session.flush()
+        record = strip_nul_record(record)
+        try:
+            _check_record(record)
+            with session.begin_nested():  # a refused record leaves the others intact
+                row = _resolve(session, record)
+                _apply(row, record, run_id, now)
+                session.flush()
+                _snapshot(session, row, run_id, now, via=record.via, carried=False, record=record)
+                outcome = _store_source_record(session, record, row, run_id, now)
+        except (RowRejected, DataError) as exc:
+            detail = exc.orig if isinstance(exc, DataError) else exc
+            reason = f"GitHub repository {record.full_name}: rejected: {detail}".strip()
+            logger.warning("%s", reason)
+            refused.append(QuarantinedInput(SOURCE, reason, record.raw, record.full_name))
+            counts.fetched -= 1
+            continue
         ids.append(row.id)
-        _snapshot(session, row, run_id, now, via=record.via, carried=False, record=record)
-        outcome = _store_source_record(session, record, row, run_id, now)
         setattr(counts, outcome, getattr(counts, outcome) + 1)
+    if refused:
+        counts.quarantined += quarantine_inputs(session, refused, run_id)
+        counts.fetched += len(refused)
     session.flush()
     return counts, ids
+
+
+def _check_record(record: RepositoryData) -> None:
+    """Raise RowRejected when a value of ``record`` does not fit its column."""
+    values = {
+        "github_id": record.github_id,
+        "node_id": record.node_id,
+        "full_name": record.full_name,
+        "name_key": name_key(record.full_name),
+        "owner": record.full_name.split("/", 1)[0],
+        "description": record.description,
+        "html_url": record.html_url,
+        "language": record.language,
+        "license": record.license,
+        "stars": record.stars,
+        "forks": record.forks,
+        "watchers": record.watchers,
+        "open_issues": record.open_issues,
+        "etag": record.etag,
+    }
+    check_row(GitHubRepository.__table__, values)  # type: ignore[arg-type]
+    check_row(GitHubRepositorySnapshot.__table__, {"via": record.via})  # type: ignore[arg-type]
 
 
 def store_unchanged(
@@ -446,6 +490,7 @@ def _store_source_record(
         "first_run_id": run_id,
         "last_run_id": run_id,
     }
+    values = check_row(SourceRecord.__table__, values)  # type: ignore[arg-type]
     upsert_source_records(session, [values], keep_work=True)
     return "inserted" if known is None else "updated"
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from models.authors import TrackedAuthor
 from models.dialect import insert_for
 from models.queries import UnknownAuthorError
+from models.sanitize import RowRejected, check_row, check_rows, strip_nul
 from models.scholar.tables import ScholarObservation, ScholarProfile, ScholarPublication
 
 _IN_CHUNK = 500
@@ -124,36 +125,59 @@ def store_profile(
     tracked_id: int | None = None,
 ) -> int:
     """Insert or update the profile (when ``observed_at`` is not older than the stored
-    snapshot); returns its row id."""
-    row = session.scalar(
-        select(ScholarProfile).where(ScholarProfile.scholar_id == profile.scholar_id)
+    snapshot); returns its row id.
+
+    Raises RowRejected (nothing written) when a value does not fit its column, e.g. a
+    citation count beyond 32 bits; NUL bytes are dropped.
+    """
+    data = profile.payload
+    organization = data.get("organization")
+    values = check_row(
+        ScholarProfile.__table__,  # type: ignore[arg-type]
+        {
+            "scholar_id": profile.scholar_id,
+            "name": (profile.name or profile.scholar_id)[:255],
+            "affiliation": data.get("affiliation"),
+            "organization": None if organization is None else str(organization),
+            "interests": list(data.get("interests") or []),
+            "email_domain": data.get("email_domain"),
+            "homepage": data.get("homepage"),
+            "url_picture": data.get("url_picture"),
+            **profile.indices,
+            "recent_since": profile.recent_since,
+            "cites_per_year": {str(y): n for y, n in profile.cites_per_year.items()},
+            "payload": json.dumps(strip_nul(data), ensure_ascii=False),
+            "origin": origin,
+        },
     )
     if tracked_id is None:
         tracked_id = session.scalar(
             select(TrackedAuthor.id).where(TrackedAuthor.scholar_id == profile.scholar_id)
         )
-    if row is None:
-        row = ScholarProfile(scholar_id=profile.scholar_id, first_seen=observed_at)
-        session.add(row)
-    elif row.observed_at > observed_at:
+    # Insert-if-absent in one statement: another process storing the same profile at the
+    # same time (a harvest, an import) makes this a no-op instead of a unique violation.
+    session.flush()
+    inserted = session.execute(
+        insert_for(session, ScholarProfile)
+        .values(**values, observed_at=observed_at, first_seen=observed_at, last_run_id=run_id)
+        .on_conflict_do_nothing(index_elements=["scholar_id"])
+    )
+    row = session.scalars(
+        select(ScholarProfile)
+        .where(ScholarProfile.scholar_id == profile.scholar_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    if int(getattr(inserted, "rowcount", 0) or 0) == 1:
         _link(session, row, tracked_id)
         session.flush()
         return row.id
-    data = profile.payload
-    organization = data.get("organization")
-    row.name = (profile.name or profile.scholar_id)[:255]
-    row.affiliation = data.get("affiliation")
-    row.organization = None if organization is None else str(organization)
-    row.interests = list(data.get("interests") or [])
-    row.email_domain = data.get("email_domain")
-    row.homepage = data.get("homepage")
-    row.url_picture = data.get("url_picture")
-    for key, value in profile.indices.items():
-        setattr(row, key, value)
-    row.recent_since = profile.recent_since
-    row.cites_per_year = {str(y): n for y, n in profile.cites_per_year.items()}
-    row.payload = json.dumps(data, ensure_ascii=False)
-    row.origin = origin
+    if row.observed_at > observed_at:
+        _link(session, row, tracked_id)
+        session.flush()
+        return row.id
+    for key, value in values.items():
+        if key != "scholar_id":
+            setattr(row, key, value)
     row.observed_at = observed_at
     row.last_run_id = run_id
     _link(session, row, tracked_id)
@@ -197,10 +221,15 @@ def store_publications(
     *,
     observed_at: datetime,
     filled: bool = False,
-) -> None:
-    """Insert or update the publications of a profile (a newer snapshot wins per row)."""
+) -> list[tuple[str, RowRejected]]:
+    """Insert or update the publications of a profile (a newer snapshot wins per row).
+
+    NUL bytes are dropped; a publication with a value its column cannot hold (a title
+    longer than allowed, a citation count beyond 32 bits) is not written. Returns those, as
+    ``(author_pub_id, why)``.
+    """
     if not publications:
-        return
+        return []
     rows = [
         {
             "profile_id": profile_id,
@@ -216,6 +245,10 @@ def store_publications(
         }
         for p in _last_per_key(publications, lambda p: p.author_pub_id)
     ]
+    rows, bad = check_rows(ScholarPublication.__table__, rows)  # type: ignore[arg-type]
+    refused = [(str(row["author_pub_id"]), why) for row, why in bad]
+    if not rows:
+        return refused
     stmt = insert_for(session, ScholarPublication)
     changing = [
         "position",
@@ -235,6 +268,7 @@ def store_publications(
     )
     session.execute(stmt, rows)
     session.flush()
+    return refused
 
 
 def unlist_missing(session: Session, profile_id: int, observed_at: datetime) -> int:
@@ -265,7 +299,8 @@ def record_observations(
     """Store ``values[subject][metric]`` as observations of ``observed_at``'s UTC day.
 
     One row per subject, metric and day: an existing row of that day gets the new value.
-    Returns how many observations were written (new or updated).
+    Returns how many observations were written (new or updated). Raises RowRejected (nothing
+    written) when a value does not fit (beyond 32 bits).
     """
     day = observed_at.astimezone(UTC).date()
     rows = [
@@ -284,6 +319,7 @@ def record_observations(
     ]
     if not rows:
         return 0
+    rows = [check_row(ScholarObservation.__table__, r) for r in rows]  # type: ignore[arg-type]
     stmt = insert_for(session, ScholarObservation)
     stmt = stmt.on_conflict_do_update(
         index_elements=["subject_kind", "subject", "metric", "observed_on"],

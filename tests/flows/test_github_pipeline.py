@@ -225,7 +225,8 @@ def test_spent_budget_blocks_the_run_and_the_next_run_resumes(
     assert "GitHubRateLimitError" in (summary.error or "")
     assert blocked_client.counts.requests == 1  # stopped instead of sending more
     with sessions() as session:
-        assert count(session, GitHubRepositorySnapshot) == 0  # the batch was not committed
+        # The one answer received before the budget ran out is kept (o/r1).
+        assert count(session, GitHubRepositorySnapshot) == 1
         assert session.get_one(HarvestRun, summary.run_id).status == "blocked"
 
     later = GitHubClient(
@@ -235,6 +236,37 @@ def test_spent_budget_blocks_the_run_and_the_next_run_resumes(
     assert resumed.status == "succeeded"
     with sessions() as session:
         assert sorted(session.scalars(select(GitHubRepository.stars))) == [1, 2, 3]
+
+
+def test_stop_on_rate_limit_keeps_the_repositories_already_answered(
+    sessions: sessionmaker[Session],
+) -> None:
+    names = [f"o/r{n}" for n in range(1, 6)]
+    client = GitHubClient(
+        on_exhausted="stop", sleep=lambda _s: None, transport=fake_github([2, 1, 0])
+    )
+    summary = harvest_github(sessions, GitHubHarvester(client), repos=names)
+
+    assert summary.status == "blocked"
+    assert client.counts.requests == 3
+    assert summary.counts["fetched"] == 3 and summary.counts["inserted"] == 3
+    with sessions() as session:
+        assert count(session, GitHubRepositorySnapshot) == 3
+        stars = dict(
+            session.execute(select(GitHubRepository.full_name, GitHubRepository.stars))
+            .tuples()
+            .all()
+        )
+        assert stars == {"o/r1": 1, "o/r2": 2, "o/r3": 3, "o/r4": None, "o/r5": None}
+
+    # The next run starts with the two never refreshed.
+    later = GitHubClient(
+        on_exhausted="stop", sleep=lambda _s: None, transport=fake_github([59, 58, 57, 56, 55])
+    )
+    resumed = harvest_github(sessions, GitHubHarvester(later))
+    assert resumed.status == "succeeded"
+    with sessions() as session:
+        assert sorted(session.scalars(select(GitHubRepository.stars))) == [1, 2, 3, 4, 5]
 
 
 def test_spent_budget_waits_for_the_reset_when_told_to_wait(
