@@ -20,8 +20,11 @@ from harvesters.records import QuarantinedInput, WorkRecord
 from models.base import utcnow
 from models.dialect import insert_for
 from models.identity.merge import merge_mentions, take_merge_lock
-from models.identity.store import write_mentions
+from models.identity.store import record_identifiers, write_mentions
+from models.identity.tables import MentionIdentifier
 from models.provenance import QuarantinedRecord, SourceRecord
+from models.sanitize import check_row
+from models.works import Work
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +91,8 @@ def load_batch(session: Session, records: Sequence[WorkRecord], run_id: int | No
     if not to_write:
         return counts
 
+    for record, _, _ in to_write:
+        check_record(record)
     rows = [
         {
             "source": record.source,
@@ -106,6 +111,7 @@ def load_batch(session: Session, records: Sequence[WorkRecord], run_id: int | No
         }
         for record, digest, _ in to_write
     ]
+    rows = [check_row(SourceRecord.__table__, row) for row in rows]
     upsert_source_records(session, rows, keep_work=True)
     stored = _existing_hashes(session, [(r.source, r.source_id) for r, _, _ in to_write])
     mention_ids = write_mentions(
@@ -116,6 +122,24 @@ def load_batch(session: Session, records: Sequence[WorkRecord], run_id: int | No
     counts.inserted = len(to_write) - counts.updated
     session.flush()
     return counts
+
+
+def check_record(record: WorkRecord) -> None:
+    """Refuse a record one of whose values no column can hold on every dialect (an identifier
+    over 255 characters, a category over 64, a year outside 32 bits): truncating would store
+    a different identifier. Raises RowRejected; the caller quarantines that record alone."""
+    for scheme, value in record_identifiers(record, truncate=False):
+        check_row(MentionIdentifier.__table__, {"scheme": scheme, "value": value})
+    check_row(
+        Work.__table__,
+        {
+            "title": record.title,
+            "year": record.year,
+            "primary_category": record.primary_category,
+            "month": record.month,
+            "pages": record.pages,
+        },
+    )
 
 
 _REPLACED_ON_CHANGE = (

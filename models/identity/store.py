@@ -41,11 +41,15 @@ def mention_key(source: str, source_id: str) -> str:
     return f"{source}:{source_id}"
 
 
-def record_identifiers(record: WorkRecord) -> list[tuple[str, str]]:
-    """Every (scheme, value) a record carries, the primary ones first, without duplicates."""
+def record_identifiers(record: WorkRecord, *, truncate: bool = True) -> list[tuple[str, str]]:
+    """Every (scheme, value) a record carries, the primary ones first, without duplicates
+    (cut to the column sizes unless ``truncate`` is false: the loader refuses such records
+    before writing, see ``models.loader.check_record``)."""
     pairs = [(s, v) for s, v in record.identifiers.items() if v]
     pairs += [(s, v) for s, v in getattr(record, "other_identifiers", ()) if v]
-    return list(dict.fromkeys((s[:32], v[:255]) for s, v in pairs))
+    if truncate:
+        pairs = [(s[:32], v[:255]) for s, v in pairs]
+    return list(dict.fromkeys(pairs))
 
 
 def profile_of(record: WorkRecord) -> str | None:

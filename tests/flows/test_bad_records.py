@@ -211,13 +211,6 @@ def test_nul_bytes_in_work_records_are_dropped(sessions: sessionmaker[Session]) 
         assert session.scalars(select(SourceRecord.payload)).one() == "<e></e>"
 
 
-def _xfail_sqlite_until_the_loader_checks_rows(request: pytest.FixtureRequest) -> None:
-    # SQLite stores an over-long string; the refusal comes from PostgreSQL until
-    # models/loader.py calls models.sanitize.check_row (the lead's change): then this passes.
-    if "sqlite" in request.node.callspec.id:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="loader without check_row"))
-
-
 @pytest.mark.parametrize(
     "bad",
     [
@@ -227,9 +220,8 @@ def _xfail_sqlite_until_the_loader_checks_rows(request: pytest.FixtureRequest) -
     ids=["doi-over-255", "primary-category-over-64"],
 )
 def test_an_unstorable_work_record_is_quarantined_and_the_batch_stored(
-    sessions: sessionmaker[Session], request: pytest.FixtureRequest, bad: dict
+    sessions: sessionmaker[Session], bad: dict
 ) -> None:
-    _xfail_sqlite_until_the_loader_checks_rows(request)
     with sessions() as session:
         run_id = start_run(session, "constructed", "test", {}).id
         counts = load_items(session, run_id, [_record("1"), _record("2", **bad), _record("3")])
