@@ -645,6 +645,7 @@ def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> Mer
         return counts
     members = _author_closure(session, seed | _author_override_partners(session, seed))
     loaded, mentions, work_cluster = _load_author_mentions(session, members)
+    counts.mentions = len(members)
     merges, splits = _overrides(session, "author", set(loaded) | _tracked_keys(session))
     mentions = _with_tracked_overrides(mentions, merges)
     resolution = matching.resolve_authors(
