@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from harvesters.errors import HarvestError
 from harvesters.github.client import GitHubClient, GitHubResponse, GraphQLResult, full_url
 from harvesters.records import QuarantinedInput
 
@@ -159,7 +160,7 @@ _MAX_ID = 2**63 - 1
 _SPDX_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$")
 
 
-class UnreadableRepository(ValueError):
+class UnreadableRepository(HarvestError, ValueError):
     """A repository answer whose fields do not have the documented types or ranges."""
 
 
@@ -446,12 +447,20 @@ class GitHubHarvester:
             elif response.not_modified:
                 yield RepositoryUnchanged(ref.full_name)
             else:
-                try:
-                    yield record_from_rest(
-                        response.data, via="rest", etag=response.etag, requested=ref.full_name
-                    )
-                except _RECORD_ERRORS as exc:
-                    yield _quarantine(exc, response.data, response.text, ref.full_name)
+                yield rest_result(
+                    response.data, response.text, etag=response.etag, requested=ref.full_name
+                )
+
+
+def rest_result(
+    data: Any, text: str, *, etag: str | None, requested: str
+) -> RepositoryRecord | QuarantinedInput:
+    """The record of one decoded REST repository answer, or the answer quarantined when it
+    is not one. Never raises."""
+    try:
+        return record_from_rest(data, via="rest", etag=etag, requested=requested)
+    except _RECORD_ERRORS as exc:
+        return _quarantine(exc, data, text, requested)
 
 
 def records_from_listing(data: Any, text: str) -> list[RepositoryRecord | QuarantinedInput]:

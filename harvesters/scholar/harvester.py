@@ -112,7 +112,7 @@ class ScholarPublication:
     @property
     def year(self) -> int | None:
         text = str(self.bib.get("pub_year") or "").strip()
-        return int(text) if text.isdigit() else None
+        return int(text) if text.isascii() and text.isdigit() else None
 
     @property
     def num_citations(self) -> int:
