@@ -24,8 +24,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
-
 from fixtures.fuzz_targets import (  # noqa: E402
     DEPTHS,
     OK,
@@ -37,6 +35,7 @@ from fixtures.fuzz_targets import (  # noqa: E402
     mutated,
     targets,
 )
+from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 
 
 def where(exc: BaseException) -> str:
