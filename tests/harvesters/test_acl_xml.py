@@ -263,3 +263,11 @@ def test_entity_expansion_bomb_is_refused_quickly() -> None:
         items = []
     assert time.perf_counter() - started < 5
     assert all(len(getattr(item, "title", "")) < 1000 for item in items)
+
+
+def test_superscript_digit_year_falls_back_to_the_collection_year() -> None:
+    # Found by fuzzing: "²".isdigit() is true but int("²") raises ValueError.
+    path = FIXTURES / "acl" / "xml" / "2020.ai4hi.xml"
+    body = re.sub(rb"<year>\d+</year>", "<year>²</year>".encode(), path.read_bytes())
+    records = [r for r in parse_collection(body, "2020.ai4hi") if isinstance(r, WorkRecord)]
+    assert records and {r.year for r in records} == {2020}

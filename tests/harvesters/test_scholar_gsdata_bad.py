@@ -110,3 +110,13 @@ def test_import_stores_the_good_publications_and_quarantines_the_bad_one(session
     assert summary.status == "succeeded"
     assert summary.counts["quarantined"] == 1
     assert summary.counts["inserted"] == total - 1
+
+
+def test_superscript_digit_year_is_no_year_not_a_crash() -> None:
+    # Found by fuzzing: "²".isdigit() is true but int("²") raises ValueError.
+    from harvesters.scholar.harvester import ScholarPublication
+
+    data = real()
+    pub = {**data["publications"][FIRST_PUB], "bib": {"title": "T", "pub_year": "²"}}
+    record = ScholarPublication("kA9A6LsAAAAJ", 0, pub).work_record()
+    assert record.year is None
