@@ -61,6 +61,8 @@ def run(target: Target, examples: int, random_seed: int) -> dict[str, object]:
     @given(mutated(target, DEPTHS))
     def check(case: Case) -> None:
         counts["examples"] += 1
+        if counts["examples"] % 1000 == 0:
+            print(f"  {target.name}: {counts['examples']} examples...", file=sys.stderr, flush=True)
         try:
             counts[classify(target, case)] += 1
         except Exception as exc:  # the point: count whatever else comes out
@@ -69,7 +71,10 @@ def run(target: Target, examples: int, random_seed: int) -> dict[str, object]:
             sample.setdefault(key, f"{str(exc)[:160]!r} on {case!r}"[:600])
 
     started = time.perf_counter()
-    check()
+    try:
+        check()
+    except KeyboardInterrupt:  # Ctrl-C: report what ran so far
+        counts["interrupted"] = 1
     return {
         "counts": counts,
         "unexpected": unexpected,
@@ -97,16 +102,19 @@ def main(argv: list[str] | None = None) -> int:
             continue
         result = run(target, args.examples, args.seed)
         counts, unexpected = result["counts"], result["unexpected"]
+        interrupted = bool(counts["interrupted"])  # type: ignore[index]
         n_unexpected = sum(unexpected.values())  # type: ignore[attr-defined]
         total_unexpected += n_unexpected
         print(
             f"{target.name:24} {counts['examples']:>8} {counts[PROJECT_ERROR]:>15} "  # type: ignore[index]
             f"{counts[QUARANTINED]:>12} {counts[OK]:>6} {n_unexpected:>10} "  # type: ignore[index]
-            f"{result['seconds']:>8.0f}",
+            f"{result['seconds']:>8.0f}" + ("  (interrupted)" if interrupted else ""),
             flush=True,
         )
         for key, n in unexpected.most_common():  # type: ignore[attr-defined]
             details.append(f"  {target.name}: {n} x {key}\n      {result['sample'][key]}")  # type: ignore[index]
+        if interrupted:
+            break
     if details:
         print("\nunexpected exceptions:")
         print("\n".join(details))
