@@ -164,13 +164,14 @@ def _why_no_profile(sessions: Any, who: str) -> str | None:
 def cmd_import(args: argparse.Namespace) -> int:
     from flows.cli import report
     from flows.pipelines.scholar import import_gs_data
-    from harvesters.scholar.gsdata import GsDataError
+    from harvesters.scholar.gsdata import GsDataError, decode_gs_data
 
     try:
-        text = args.file.read_text(encoding="utf-8")
+        raw = args.file.read_bytes()
     except OSError as exc:
         raise UserError(f"cannot read {args.file}: {exc}") from exc
     try:
+        text = decode_gs_data(raw, str(args.file))
         summary = import_gs_data(
             open_cli_database(args), text, name=args.file.name, progress=progress_unless_quiet(args)
         )
