@@ -538,6 +538,12 @@ class Generator:
             )
         return [first, second]
 
+    def papers_of_keys(self) -> dict[str, int]:
+        """Ground truth: ``source:source_id`` of every record -> the paper it is a version of."""
+        return {
+            f"{r.source}:{r.source_id}": i for i in range(self.papers) for r in self.records_of(i)
+        }
+
     def record_at(self, slot: int) -> WorkRecord:
         records = self.records_of(slot // 2)
         return records[slot % 2]
