@@ -157,19 +157,33 @@ def run_one(n: int, kind: str, batch_size: int, pg_url: str, seed: int) -> dict[
     with fresh_database(kind, pg_url) as engine:
         counter = StatementCounter(engine)
         tracker = RunTracker(session_factory(engine), "bench", "identity-load", {"n": n})
-        load_s = 0.0
+        load_s = cpu_s = 0.0
         batch_times: list[float] = []
+        window = [0.0, 0.0, 0]  # wall, cpu, records since the last progress line
         for batch in gen.batches(batch_size):
             counter.active = True
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             counts = load_batch(tracker.session, batch, tracker.run.id)
             tracker.commit_batch(counts)
-            spent = time.perf_counter() - start
+            spent, spent_cpu = time.perf_counter() - start, time.process_time() - start_cpu
             counter.active = False
             load_s += spent
+            cpu_s += spent_cpu
             batch_times.append(spent)
-            if len(batch_times) % 50 == 0:
-                logger.info("%s n=%d: %d batches, %.1f s", kind, n, len(batch_times), load_s)
+            window = [window[0] + spent, window[1] + spent_cpu, window[2] + len(batch)]
+            if len(batch_times) % 10 == 0:
+                logger.info(
+                    "%s n=%d: %d records loaded, %.0f s; last %d records: %.2f ms/record wall, "
+                    "%.2f ms/record cpu (this process)",
+                    kind,
+                    n,
+                    len(batch_times) * batch_size,
+                    load_s,
+                    window[2],
+                    1000 * window[0] / window[2],
+                    1000 * window[1] / window[2],
+                )
+                window = [0.0, 0.0, 0]
         tracker.finish()
         result["rss_after_load_mb"] = round(maxrss_mb(), 1)
         rows = table_counts(engine)
@@ -177,6 +191,7 @@ def run_one(n: int, kind: str, batch_size: int, pg_url: str, seed: int) -> dict[
             works = int(conn.scalar(text("select count(*) from work")))
         result.update(
             load_s=round(load_s, 3),
+            cpu_s=round(cpu_s, 3),
             statements=counter.count,
             rows=rows,
             rows_total=sum(rows.values()),
@@ -214,7 +229,7 @@ def derived(r: dict[str, Any]) -> dict[str, Any]:
 def print_table(results: list[dict[str, Any]]) -> None:
     head = (
         f"{'db':<10} {'N':>9} {'rec/s':>8} {'rows':>10} {'rows/rec':>8} {'raw rows/s':>11} "
-        f"{'ratio':>6} {'ms/rec':>7} {'stmt/rec':>8} {'1st/last batch s':>17} "
+        f"{'ratio':>6} {'ms/rec':>7} {'cpu ms':>7} {'stmt/rec':>8} {'1st/last batch s':>17} "
         f"{'RSS MB':>7} {'works/expected':>15}"
     )
     print(head)
@@ -224,7 +239,8 @@ def print_table(results: list[dict[str, Any]]) -> None:
         print(
             f"{r['db']:<10} {r['n']:>9} {d['records_per_s']:>8.0f} {r['rows_total']:>10} "
             f"{r['rows_total'] / r['n']:>8.2f} {d['raw_rows_per_s']:>11.0f} "
-            f"{d['ratio_records']:>6.3f} {d['ms_per_record']:>7.3f} {d['stmts_per_record']:>8.3f} "
+            f"{d['ratio_records']:>6.3f} {d['ms_per_record']:>7.3f} "
+            f"{1000 * r.get('cpu_s', 0) / r['n']:>7.3f} {d['stmts_per_record']:>8.3f} "
             f"{r['first_batches_s']:>8.3f}/{r['last_batches_s']:<8.3f} "
             f"{r['rss_after_load_mb']:>7.0f} {r['works']:>7}/{r['works_expected']:<7}"
         )
@@ -233,6 +249,8 @@ def print_table(results: list[dict[str, Any]]) -> None:
     print(
         "        (records and rows give the same ratio: both write the same rows); target >= 0.333"
     )
+    print("cpu ms = this process's CPU per record during the load (the host is shared: wall")
+    print("         time includes waiting for the CPU; PostgreSQL's own work is not in it)")
     print("RSS   = peak resident set (ru_maxrss) of the run's own process after the load")
     for kind in sorted({r["db"] for r in results}):
         mine = sorted((r for r in results if r["db"] == kind), key=lambda r: r["n"])
