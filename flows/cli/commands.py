@@ -185,7 +185,8 @@ def cmd_harvest(args: argparse.Namespace) -> int:
     except ReplayError as exc:
         raise UserError(str(exc)) from exc
     for summary in summaries:
-        if not args.quiet:  # -q: a cron job's output is its errors only
+        # -q: a cron job's output is what needs an operator: only runs that did not succeed.
+        if not args.quiet or summary.status != "succeeded":
             print(report.run_line(summary))
         if summary.status != "succeeded":
             # A blocked run (Scholar CAPTCHA, spent GitHub budget) kept what it fetched, but
