@@ -66,14 +66,16 @@ def decode_gs_data(raw: bytes, origin: str) -> str:
         ) from None
 
 
-def _number(value: Any) -> int | None:
+def _number(value: Any, *, bounded: bool = True) -> int | None:
     """A Scholar count as the crawler dumps it (an int; a digit string is accepted), else
-    None."""
+    None. ``bounded``: also None above 32 bits (a publication's count: that publication is
+    quarantined); a profile's indices are range-checked where they are stored, which
+    quarantines the profile and keeps its publications."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:
         value = int(value)
-    if isinstance(value, int) and 0 <= value <= _MAX_NUMBER:
+    if isinstance(value, int) and value >= 0 and (not bounded or value <= _MAX_NUMBER):
         return value
     return None
 
@@ -146,7 +148,7 @@ def read_gs_data(text: str, origin: str | None = None) -> GsDataSnapshot:
     if not isinstance(data.get("name"), (str, type(None))):
         raise GsDataError(f"{where}'name' is not a string")
     for key in INDEX_KEYS:
-        if data.get(key) is not None and _number(data[key]) is None:
+        if data.get(key) is not None and _number(data[key], bounded=False) is None:
             raise GsDataError(f"{where}'{key}' is {str(data[key])[:30]!r}, not a count")
     problem = _cites_per_year_problem(data.get("cites_per_year"))
     if problem:
