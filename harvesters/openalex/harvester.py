@@ -38,6 +38,10 @@ class OpenAlexHarvester:
     def __init__(self, client: OpenAlexClient) -> None:
         self.client = client
 
+    def request_group(self, lookup: Lookup) -> str:
+        """Lookups of one group can share a request: the same filter key."""
+        return filter_of(lookup)[0]
+
     def lookup(
         self, lookups: Sequence[Lookup], observed_on: date
     ) -> Iterator[list[CitationAnswer]]:

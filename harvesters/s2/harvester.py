@@ -25,6 +25,10 @@ class S2Harvester:
     def __init__(self, client: S2Client) -> None:
         self.client = client
 
+    def request_group(self, lookup: Lookup) -> str:
+        """Lookups of one group can share a request: every id fits one S2 batch."""
+        return "batch"
+
     def lookup(
         self, lookups: Sequence[Lookup], observed_on: date
     ) -> Iterator[list[CitationAnswer]]:

@@ -45,8 +45,8 @@ def lookup_targets(
     limit: int | None = None,
 ) -> list[LookupTarget]:
     """Works with an identifier in ``schemes`` none of whose identifiers ``source`` was asked
-    about in the last ``max_age_days`` days (0: every work), each by its first scheme in
-    ``schemes`` order. Never-asked works come first, then the least recently asked: a run that
+    about in the last ``max_age_days`` days (0: every work), each by an identifier the source
+    already answered, else by its first scheme in ``schemes`` order. Never-asked works come first, then the least recently asked: a run that
     stopped early is continued by the next one. One query, whatever the number of works.
     """
     cutoff = today - timedelta(days=max_age_days)
@@ -56,6 +56,7 @@ def lookup_targets(
             WorkIdentifier.scheme,
             WorkIdentifier.value,
             CitationLookup.looked_up_on,
+            CitationLookup.found,
         )
         .outerjoin(
             CitationLookup,
@@ -68,22 +69,24 @@ def lookup_targets(
         .where(WorkIdentifier.scheme.in_(list(schemes)))
     )
     rank = {scheme: i for i, scheme in enumerate(schemes)}
-    best: dict[int, tuple[str, str]] = {}
+    # An id the source already answered is asked again (the same request, no new cursor row);
+    # otherwise the first scheme in ``schemes`` order.
+    best: dict[int, tuple[int, int, str, str]] = {}
     last: dict[int, date | None] = {}
     fresh: set[int] = set()
-    for work_id, scheme, value, looked_up_on in rows:
+    for work_id, scheme, value, looked_up_on, found in rows:
         if looked_up_on is not None and looked_up_on > cutoff and max_age_days > 0:
             fresh.add(work_id)
-        current = best.get(work_id)
-        if current is None or (rank[scheme], value) < (rank[current[0]], current[1]):
-            best[work_id] = (scheme, value)
+        candidate = (0 if found else 1, rank[scheme], scheme, value)
+        if work_id not in best or candidate < best[work_id]:
+            best[work_id] = candidate
         if looked_up_on is not None:
             seen = last.get(work_id)
             last[work_id] = looked_up_on if seen is None else max(seen, looked_up_on)
         else:
             last.setdefault(work_id, None)
     targets = [
-        LookupTarget(work_id, *best[work_id], last.get(work_id))
+        LookupTarget(work_id, best[work_id][2], best[work_id][3], last.get(work_id))
         for work_id in best
         if work_id not in fresh
     ]
