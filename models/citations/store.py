@@ -46,8 +46,9 @@ def lookup_targets(
 ) -> list[LookupTarget]:
     """Works with an identifier in ``schemes`` none of whose identifiers ``source`` was asked
     about in the last ``max_age_days`` days (0: every work), each by an identifier the source
-    already answered, else by its first scheme in ``schemes`` order. Never-asked works come first, then the least recently asked: a run that
-    stopped early is continued by the next one. One query, whatever the number of works.
+    already answered, else by its first scheme in ``schemes`` order. Never-asked works come
+    first, then the least recently asked: a run that stopped early is continued by the next.
+    One query, whatever the number of works.
     """
     cutoff = today - timedelta(days=max_age_days)
     rows = session.execute(
