@@ -8,4 +8,7 @@ SOURCES: tuple[str, ...] = (
     "scholar",
     "github",
     "acl",
+    # Citation counts of the works the sources above stored: last, so they see new works.
+    "s2",
+    "openalex",
 )

@@ -8,13 +8,14 @@ import logging
 from datetime import date, timedelta
 
 import pytest
+from citation_records import versions
 from conftest import FIXTURES
 from sqlalchemy import MetaData, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from flows.pipelines.citations import harvest_citations, openalex_harvester, s2_harvester
 from harvesters.http.replay import replaying
-from harvesters.records import AuthorName, WorkRecord
+from harvesters.records import WorkRecord
 from models.citations.rule import work_citations
 from models.citations.tables import CitationLookup, CitationObservation
 from models.loader import load_batch
@@ -28,39 +29,6 @@ DAY2 = DAY1 + timedelta(days=1)
 PAPER = "79c6278423c07915ae5ec409b0110d15c45bef8c"  # S2: ArXiv 2401.08572 + DOI 10.1145/3613904...
 KEY = "s2-SECRET-key-0123456789abcdef"
 MAILTO = "secret-lab-inbox@example.org"
-AUTHORS = (
-    AuthorName("William Agnew"),
-    AuthorName("A. Stevie Bergman"),
-    AuthorName("Jennifer Chien"),
-)
-
-
-def versions() -> list[WorkRecord]:
-    """constructed: the arXiv preprint and a Scholar entry for the CHI paper (a title variant,
-    so nothing but an identifier can join them), each with one identifier of the paper."""
-    return [
-        WorkRecord(
-            source="arxiv-api",
-            source_id="2401.08572",
-            title="The illusion of artificial inclusion",
-            raw="<entry>constructed preprint 2401.08572</entry>",
-            raw_format="xml",
-            authors=AUTHORS,
-            identifiers={"arxiv": "2401.08572"},
-            year=2024,
-        ),
-        WorkRecord(
-            source="scholar",
-            source_id="CONSTRUCTEDxx:pub1",
-            title="Artificial inclusion in human subjects research: an illusion",
-            raw='{"constructed": "CHI 2024 version"}',
-            raw_format="json",
-            authors=AUTHORS[:1],
-            identifiers={"doi": "10.1145/3613904.3642703", "scholar_pub": "CONSTRUCTEDxx:pub1"},
-            year=2024,
-            citation_count=5,
-        ),
-    ]
 
 
 def load(sessions: sessionmaker[Session], records: list[WorkRecord]) -> None:
