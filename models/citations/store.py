@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, select, tuple_
 from sqlalchemy.orm import Session
 
-from harvesters.citations import CitationObservation as Observed
 from models.base import utcnow
 from models.citations.tables import CitationLookup, CitationObservation
 from models.dialect import insert_for
@@ -23,6 +23,21 @@ from models.works import WorkIdentifier
 
 CHUNK = 500
 DEFAULT_MAX_AGE_DAYS = 7
+
+
+class Observed(Protocol):
+    """A citation count a source reported (``harvesters.citations.CitationObservation``)."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def source_id(self) -> str: ...
+    @property
+    def citation_count(self) -> int: ...
+    @property
+    def observed_on(self) -> date: ...
+    @property
+    def counts_by_year(self) -> dict[int, int] | None: ...
 
 
 @dataclass(frozen=True)
