@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import and_, select, tuple_
 from sqlalchemy.orm import Session
