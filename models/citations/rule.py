@@ -154,3 +154,59 @@ def _scholar_values(session: Session, work_ids: Sequence[int]) -> list[tuple[int
         )
     )
     return [(w, "scholar", d, v) for w, d, v in rows]
+
+
+class YearCounts(NamedTuple):
+    """Citations received per year, as one source reported them on one day."""
+
+    source: str
+    observed_on: date
+    by_year: dict[int, int]
+
+
+def work_counts_by_year(session: Session, work_ids: Iterable[int]) -> dict[int, YearCounts]:
+    """``{work_id: (source, observed_on, {year: citations})}`` from the first source in
+    :data:`CITATION_PRECEDENCE` that reported citations per year for the work (today only
+    OpenAlex does), its latest day; when it has several records of the work that day, the
+    per-year maximum (never a sum). Works without per-year counts are absent."""
+    latest = aliased(CitationObservation)
+    newest_day = (
+        select(func.max(latest.observed_on))
+        .where(
+            latest.source_record_id == CitationObservation.source_record_id,
+            latest.counts_by_year.is_not(None),
+        )
+        .scalar_subquery()
+    )
+    found: dict[int, dict[str, tuple[date, dict[int, int]]]] = {}
+    for part in chunks(sorted(set(work_ids)), 500):
+        rows = session.execute(
+            select(
+                SourceRecord.work_id,
+                CitationObservation.source,
+                CitationObservation.observed_on,
+                CitationObservation.counts_by_year,
+            )
+            .join(SourceRecord, SourceRecord.id == CitationObservation.source_record_id)
+            .where(
+                SourceRecord.work_id.in_(list(part)),
+                CitationObservation.counts_by_year.is_not(None),
+                CitationObservation.observed_on == newest_day,
+            )
+        )
+        for work_id, source, day, counts in rows:
+            by_year = {int(y): int(n) for y, n in (counts or {}).items()}
+            seen = found.setdefault(work_id, {}).get(source)
+            if seen is None or day > seen[0]:
+                found[work_id][source] = (day, by_year)
+            elif day == seen[0]:
+                merged = dict(seen[1])
+                for year, n in by_year.items():
+                    merged[year] = max(merged.get(year, 0), n)
+                found[work_id][source] = (day, merged)
+    result: dict[int, YearCounts] = {}
+    for work_id, sources in found.items():
+        source = min(sources, key=lambda s: (_rank(s), s))
+        day, by_year = sources[source]
+        result[work_id] = YearCounts(source, day, dict(sorted(by_year.items())))
+    return result

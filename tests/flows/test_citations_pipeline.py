@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from flows.pipelines.citations import harvest_citations, openalex_harvester, s2_harvester
 from harvesters.http.replay import replaying
 from harvesters.records import WorkRecord
-from models.citations.rule import work_citations
+from models.citations.rule import work_citations, work_counts_by_year
 from models.citations.tables import CitationLookup, CitationObservation
 from models.loader import load_batch
 from models.provenance import HarvestRun
@@ -155,6 +155,11 @@ def test_openalex_observations_carry_counts_by_year_and_unknown_dois_are_remembe
             )
         ).one()
         assert by_year == {"2016": 1, "2018": 2, "2019": 3, "2020": 1, "2022": 1}
+        assert work_counts_by_year(session, [work_id])[work_id] == (
+            "openalex",
+            DAY1,
+            {2016: 1, 2018: 2, 2019: 3, 2020: 1, 2022: 1},
+        )
         unknown = session.scalars(
             select(CitationLookup).where(CitationLookup.value == "10.9999/constructed.unknown")
         ).one()
