@@ -5,6 +5,7 @@ Nothing here does network I/O; harvesters hand typed records to ``models.loader`
 
 from models.authors import Author, AuthorIdentifier, AuthorNameVariant, Authorship, TrackedAuthor
 from models.base import Base
+from models.citations.tables import CitationLookup, CitationObservation
 from models.github.tables import (
     GitHubAuthorRepository,
     GitHubRepository,
@@ -35,6 +36,8 @@ __all__ = [
     "AuthorNameVariant",
     "Authorship",
     "Base",
+    "CitationLookup",
+    "CitationObservation",
     "GitHubAuthorRepository",
     "GitHubRepository",
     "GitHubRepositoryAlias",

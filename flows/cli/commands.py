@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from flows.cli import citations as citation_commands
 from flows.cli import identity as identity_commands
 from flows.cli import operations, report
 from flows.cli import scholar as scholar_commands
@@ -154,6 +155,8 @@ def _source_harvests() -> dict[str, Callable[[argparse.Namespace, Any, Attempt],
         "scholar": scholar_commands.harvest,
         "github": harvest_github_cli,
         "acl": harvest_acl_cli,
+        "s2": citation_commands.harvest_s2_cli,
+        "openalex": citation_commands.harvest_openalex_cli,
     }
 
 

@@ -7,6 +7,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from flows.cli import citations as citation_commands
 from flows.cli import identity as identity_commands
 from flows.cli import operations as operation_commands
 from flows.cli import scholar as scholar_commands
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     harvest.add_argument("--metadata-prefix", choices=("arXiv", "oai_dc"), default="arXiv")
     harvest.add_argument("--max-pages", type=int, help="stop a window after N pages (resumable)")
     scholar_commands.add_harvest_options(harvest)
+    citation_commands.add_harvest_options(harvest)
     harvest.add_argument(
         "--github-login",
         action="append",
