@@ -82,6 +82,7 @@ class ScholarReported:
     hindex5y: int | None
     i10index5y: int | None
     observed_at: datetime
+    cites_per_year: dict[str, int] = field(default_factory=dict)  # the profile's histogram
     listed: int = 0  # publications the profile lists, as stored
     listed_citations: int = 0  # the sum of their "cited by" counts
 
@@ -271,12 +272,17 @@ def _scholar(session: Session, result: dict[int, AuthorInputs], ids: list[int]) 
             ScholarProfile.hindex5y,
             ScholarProfile.i10index5y,
             ScholarProfile.observed_at,
+            ScholarProfile.cites_per_year,
         )
         .where(ScholarProfile.author_id.in_(ids))
         .order_by(ScholarProfile.scholar_id)
     ):
         result[p.author_id].scholar.append(
-            ScholarReported(*p[1:], *listed.get(p.scholar_id, (0, 0)))
+            ScholarReported(
+                *p[1:-1],
+                {str(y): int(n) for y, n in sorted((p.cites_per_year or {}).items())},
+                *listed.get(p.scholar_id, (0, 0)),
+            )
         )
 
 
