@@ -26,7 +26,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -87,6 +87,9 @@ class ScholarReported:
     listed_citations: int = 0  # the sum of their "cited by" counts
 
 
+_SCHOLAR_FIELDS = tuple(f.name for f in fields(ScholarReported))
+
+
 @dataclass
 class AuthorInputs:
     """Everything one author's summary is computed from."""
@@ -124,7 +127,8 @@ class AuthorInputs:
             for w in self.works
         )
         scholar = sorted(
-            tuple(v for k, v in asdict(s).items() if k != "observed_at") for s in self.scholar
+            tuple(getattr(s, k) for k in _SCHOLAR_FIELDS if k != "observed_at")
+            for s in self.scholar
         )
         payload = [
             current_year,
@@ -437,7 +441,8 @@ def _compared(inputs: AuthorInputs, summary: dict[str, Any]) -> dict[str, Any] |
     }
     return {
         "profiles": [
-            {**asdict(s), "observed_at": s.observed_at.isoformat()} for s in inputs.scholar
+            {k: getattr(s, k) for k in _SCHOLAR_FIELDS} | {"observed_at": s.observed_at.isoformat()}
+            for s in inputs.scholar
         ],
         "compared_with": reported.scholar_id,
         "comparison": comparison,
