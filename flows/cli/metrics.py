@@ -103,7 +103,10 @@ def show_metrics(session: Any, author_id: int, args: argparse.Namespace) -> dict
     if chart is not None:
         from flows.cli.chart import write_chart
 
-        write_chart(chart, summary, h_history(session, author_id))
+        try:
+            write_chart(chart, summary, h_history(session, author_id))
+        except OSError as exc:
+            raise UserError(f"cannot write the chart {chart}: {exc}") from exc
         summary["chart"] = str(chart)
     return summary
 

@@ -132,3 +132,12 @@ def test_export_summaries_and_works(demo: Path) -> None:
     # the Scholar export still answers under the same command
     run(demo, "export", "gs-data", "Anne Kietzig", str(demo / "gs"))
     assert (demo / "gs" / "gs_data.json").is_file()
+
+
+def test_a_bad_chart_path_is_a_usage_error(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{demo / 'scholarflow.db'}"
+    assert main(["--database-url", url, "show", "Anne Kietzig", "--chart", "c.pdf"]) == 2
+    assert "--chart writes .png or .svg files, not 'c.pdf'" in capsys.readouterr().err
+    missing = demo / "no" / "such" / "dir" / "c.png"
+    assert main(["--database-url", url, "show", "Anne Kietzig", "--chart", str(missing)]) == 2
+    assert f"cannot write the chart {missing}" in capsys.readouterr().err
