@@ -159,7 +159,9 @@ def _scholar_query(where: Any) -> Select[Any]:
                 ScholarPublication.author_pub_id == SourceRecord.source_id,
             ),
         )
-        .where(WorkMention.source == "scholar", SourceRecord.source == "scholar", where)
+        # no condition on source_record.source: the record of a Scholar mention is Scholar's,
+        # and SQLite would otherwise scan every Scholar record from that index
+        .where(WorkMention.source == "scholar", where)
     )
 
 
