@@ -24,6 +24,7 @@ from models.identity.tables import (
     MergeLock,
     WorkMention,
 )
+from models.metrics.tables import AuthorMetrics, AuthorMetricsSnapshot
 from models.provenance import HarvestCursor, HarvestRun, QuarantinedRecord, SourceRecord
 from models.scholar.tables import ScholarObservation, ScholarProfile, ScholarPublication
 from models.works import Work, WorkIdentifier, WorkLink
@@ -33,6 +34,8 @@ __all__ = [
     "AuthorIdentifier",
     "AuthorMention",
     "AuthorMentionIdentifier",
+    "AuthorMetrics",
+    "AuthorMetricsSnapshot",
     "AuthorNameVariant",
     "Authorship",
     "Base",

@@ -34,8 +34,9 @@ def add_harvest_options(harvest: argparse.ArgumentParser) -> None:
     )
 
 
-def add_commands(sub: Any) -> None:
-    """``scholarflow export gs-data`` and ``scholarflow import gs-data``."""
+def add_commands(sub: Any) -> Any:
+    """``scholarflow export gs-data`` and ``scholarflow import gs-data``; returns the export
+    command's subparsers, for other exports."""
     export = sub.add_parser("export", help="write files other tools read").add_subparsers(
         dest="export_command", required=True
     )
@@ -52,6 +53,7 @@ def add_commands(sub: Any) -> None:
     )
     gs_in = imp.add_parser("gs-data", help="an AcadHomepage crawler gs_data.json, as history")
     gs_in.add_argument("file", metavar="FILE", type=Path)
+    return export
 
 
 # Every Google Scholar user id is 12 characters of URL-safe base64 (``8daWuo4AAAAJ``).
