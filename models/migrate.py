@@ -64,13 +64,30 @@ def _sqlite_file_lock(path: Path | None) -> Iterator[None]:
 def migration_lock(engine: Engine) -> Iterator[Connection]:
     """A connection in a transaction that no other migration runs alongside (committed on
     exit). Waits for a migration already running on the same database."""
-    with _sqlite_file_lock(sqlite_lock_path(engine)), engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # Released at commit or rollback; other sessions wait here.
-            connection.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
-            )
-        yield connection
+    with _sqlite_file_lock(sqlite_lock_path(engine)), engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a table (copy, drop, rename); with foreign keys on, the
+            # drop fails as soon as rows elsewhere reference it (an existing database). The
+            # pragma only works outside a transaction; integrity is checked before commit.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    # Released at commit or rollback; other sessions wait here.
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                    )
+                yield connection
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
