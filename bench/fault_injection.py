@@ -107,7 +107,7 @@ def databases(pg: str | None, folder: Path) -> Iterator[Callable[[str], str]]:
 
     def new(name: str) -> str:
         if not pg:
-            return f"sqlite:///{folder / f'{name}.db'}"
+            return f"sqlite:///{folder / f'{name}_{uuid.uuid4().hex[:8]}.db'}"
         schema = f"bench_{name}_{uuid.uuid4().hex[:8]}"
         admin = make_engine(pg)
         with admin.begin() as conn:

@@ -14,7 +14,10 @@ statuses are reported separately) and ``merge_lock`` (a lock row). In each row:
   (:data:`VOLATILE_COLUMNS`) are left out;
 * every other column is compared by value (JSON with sorted keys).
 
-Rows are compared as multisets per table.
+Rows are compared as multisets per table, except in the observation tables
+(:data:`OBSERVATION_TABLES`), compared as sets: each harvest run records its observation of
+a repository or a profile again, so a re-run (after a failure, or a resume after a kill)
+adds a row equal to one already there, which is the same fact observed twice.
 """
 
 from __future__ import annotations
@@ -29,7 +32,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from models.base import Base
 
-__all__ = ["EXCLUDED_TABLES", "VOLATILE_COLUMNS", "Snapshot", "compare", "snapshot"]
+__all__ = [
+    "EXCLUDED_TABLES",
+    "OBSERVATION_TABLES",
+    "VOLATILE_COLUMNS",
+    "Snapshot",
+    "compare",
+    "snapshot",
+]
 
 EXCLUDED_TABLES = frozenset({"harvest_run", "merge_lock"})
 VOLATILE_COLUMNS = frozenset(
@@ -51,6 +61,7 @@ VOLATILE_COLUMNS = frozenset(
         "finished_at",
     }
 )
+OBSERVATION_TABLES = frozenset({"github_repository_snapshot", "scholar_observation"})
 _REDIRECT_ENTITIES = {"work": "work", "author": "author"}
 
 Row = tuple[tuple[str, Any], ...]
@@ -141,10 +152,13 @@ def snapshot(engine: Engine) -> Snapshot:
         reader = _Reader(conn)
         for table in _tables():
             rows = reader.rows_of(table)
-            result.tables[table.name] = Counter(
+            counted = Counter(
                 json.dumps(reader.content(table, row, 0), ensure_ascii=False)
                 for row in rows.values()
             )
+            if table.name in OBSERVATION_TABLES:
+                counted = Counter(set(counted))
+            result.tables[table.name] = counted
     return result
 
 

@@ -62,6 +62,7 @@ class FaultInjector:
     exchanges: int = 0
     retries: int = 0
     injected: Counter[str] = field(default_factory=Counter)
+    hosts: Counter[str] = field(default_factory=Counter)
     _seen: Counter[RecordingKey] = field(default_factory=Counter)
     _streak: Counter[RecordingKey] = field(default_factory=Counter)
 
@@ -87,6 +88,7 @@ class FaultInjector:
         kind = rng.choice(kinds)
         self._streak[key] += 1
         self.injected[kind] += 1
+        self.hosts[urlsplit(url).hostname or ""] += 1
         logger.debug("injecting fault %s into %s %s", kind, method, url)
         if kind == "reset":
             raise ConnectionResetError(104, "Connection reset by peer (injected fault)")
