@@ -146,7 +146,7 @@ def faulty_round(
     *,
     max_consecutive: int = 2,
     kinds: tuple[str, ...] = FAULT_KINDS,
-    reruns: int = 3,
+    reruns: int = 10,
 ) -> RoundReport:
     """One demo harvest under faults into a fresh database, compared with ``clean``."""
     url = new_url(f"faulty{seed}")
@@ -163,7 +163,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=20, help="faulty demo harvests")
     parser.add_argument("--max-consecutive", type=int, default=2)
     parser.add_argument("--kinds", default=",".join(FAULT_KINDS), help="faults to inject")
-    parser.add_argument("--reruns", type=int, default=3, help="re-runs of a failed part")
+    parser.add_argument("--reruns", type=int, default=10, help="re-runs of a failed part")
     parser.add_argument("--pg", nargs="?", const=PG_URL, help="PostgreSQL URL (default local)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)  # the harvests' warnings are expected here
@@ -202,7 +202,7 @@ def main() -> int:
             print(
                 f"round {i + 1} seed {args.seed + i}: {inj.summary()}; runs "
                 f"{dict(res.statuses)}; parts re-run {res.reruns}; "
-                f"differences {len(report.differences)}"
+                f"parts still failing {res.unfinished}; differences {len(report.differences)}"
             )
             for line in report.differences[:10]:
                 print(f"  {line[:300]}")
