@@ -11,6 +11,9 @@ SOURCES: tuple[str, ...] = (
     "acl",
     "scholar",
     "github",
+    # Citation counts of the works the sources above stored: last, so they see new works.
+    "s2",
+    "openalex",
 )
 
 

@@ -51,6 +51,28 @@ class OaiPmhError(SourceResponseError):
         super().__init__(url, f"OAI-PMH error {code}: {message}")
 
 
+class MissingIdsError(SourceResponseError):
+    """Some of the identifiers asked for were not returned, even after retries.
+
+    Raised after every found record was yielded, so those can be stored; ``missing`` lists
+    the identifiers as they were asked for.
+    """
+
+    def __init__(self, url: str, source: str, missing: list[str], attempts: int) -> None:
+        self.source = source
+        self.missing = list(missing)
+        shown = ", ".join(self.missing)
+        super().__init__(
+            url,
+            f"{source}: no result for {len(self.missing)} id(s) "
+            f"after {attempts} attempt(s) each: {shown}",
+        )
+        self.attempts = attempts
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.url, self.source, self.missing, self.attempts))
+
+
 def is_transient(exc: BaseException) -> bool:
     """Whether retrying the same request later may succeed (rate limits, 5xx, network)."""
     if isinstance(exc, SourceHTTPError):

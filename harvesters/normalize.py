@@ -71,16 +71,37 @@ def split_arxiv_id(raw: str) -> tuple[str, int | None]:
 
 
 def normalize_doi(raw: str | None) -> str | None:
-    """Lower-case a DOI and strip resolver prefixes; None when ``raw`` is not a DOI."""
+    """Lower-case a DOI and strip resolver prefixes; None when ``raw`` is not a DOI.
+
+    When ``raw`` lists several DOIs (arXiv's ``10.1/a, 10.2/b``), this is the first one; see
+    :func:`split_dois` for all of them.
+    """
+    dois = split_dois(raw)
+    return dois[0] if dois else None
+
+
+# A separator between two DOIs: a comma or semicolon followed by the start of another DOI, or
+# white space. DOIs themselves may hold ";" (SICI DOIs: "...3.0.CO;2-M"), so a ";" or ","
+# splits only when a new DOI follows it.
+_DOI_SEPARATOR = re.compile(r"\s*[,;]\s*(?=(?:doi:|https?://|10\.))|\s+", re.IGNORECASE)
+
+
+def split_dois(raw: str | None) -> tuple[str, ...]:
+    """Every DOI in a field that may list several (``10.1103/x, 10.1/y; doi:10.2/z``),
+    normalized as :func:`normalize_doi` does, in order and without repeats."""
     if not raw:
-        return None
-    text = raw.strip()
-    lowered = text.lower()
-    for prefix in _DOI_PREFIXES:
-        if lowered.startswith(prefix):
-            lowered = lowered[len(prefix) :]
-            break
-    return lowered if lowered.startswith("10.") and "/" in lowered else None
+        return ()
+    found: dict[str, None] = {}
+    for part in _DOI_SEPARATOR.split(raw.strip()):
+        text = part.strip().rstrip(",;")
+        lowered = text.lower()
+        for prefix in _DOI_PREFIXES:
+            if lowered.startswith(prefix):
+                lowered = lowered[len(prefix) :]
+                break
+        if lowered.startswith("10.") and "/" in lowered:
+            found[lowered] = None
+    return tuple(found)
 
 
 def clean_text(raw: str | None) -> str | None:

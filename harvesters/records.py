@@ -63,6 +63,9 @@ class WorkRecord:
     editors: tuple[AuthorName, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     awards: tuple[str, ...] = ()
+    # Further identifiers beyond the one per scheme in ``identifiers``, as (scheme, value)
+    # pairs: an arXiv paper listing three DOIs keeps the first in ``identifiers["doi"]``.
+    other_identifiers: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The record without its raw payload, as JSON-ready values (dates as ISO strings)."""

@@ -5,6 +5,7 @@ Nothing here does network I/O; harvesters hand typed records to ``models.loader`
 
 from models.authors import Author, AuthorIdentifier, AuthorNameVariant, Authorship, TrackedAuthor
 from models.base import Base
+from models.citations.tables import CitationLookup, CitationObservation
 from models.github.tables import (
     GitHubAuthorRepository,
     GitHubRepository,
@@ -23,6 +24,7 @@ from models.identity.tables import (
     MergeLock,
     WorkMention,
 )
+from models.metrics.tables import AuthorMetrics, AuthorMetricsSnapshot
 from models.provenance import HarvestCursor, HarvestRun, QuarantinedRecord, SourceRecord
 from models.scholar.tables import ScholarObservation, ScholarProfile, ScholarPublication
 from models.works import Work, WorkIdentifier, WorkLink
@@ -32,9 +34,13 @@ __all__ = [
     "AuthorIdentifier",
     "AuthorMention",
     "AuthorMentionIdentifier",
+    "AuthorMetrics",
+    "AuthorMetricsSnapshot",
     "AuthorNameVariant",
     "Authorship",
     "Base",
+    "CitationLookup",
+    "CitationObservation",
     "GitHubAuthorRepository",
     "GitHubRepository",
     "GitHubRepositoryAlias",

@@ -10,7 +10,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from flows.cli import citations as citation_commands
 from flows.cli import identity as identity_commands
+from flows.cli import metrics as metrics_commands
 from flows.cli import operations, report
 from flows.cli import scholar as scholar_commands
 from flows.cli.acl import harvest_acl_cli
@@ -50,7 +52,8 @@ def dispatch(args: argparse.Namespace) -> int:
     level = logging.ERROR if getattr(args, "quiet", False) else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     handler = {
-        "export": scholar_commands.cmd_export,
+        "export": metrics_commands.cmd_export,  # gs-data goes on to scholar_commands
+        "metrics": metrics_commands.cmd_metrics,
         "import": scholar_commands.cmd_import,
         "db": cmd_db,
         "authors": cmd_authors,
@@ -154,6 +157,8 @@ def _source_harvests() -> dict[str, Callable[[argparse.Namespace, Any, Attempt],
         "scholar": scholar_commands.harvest,
         "github": harvest_github_cli,
         "acl": harvest_acl_cli,
+        "s2": citation_commands.harvest_s2_cli,
+        "openalex": citation_commands.harvest_openalex_cli,
     }
 
 
@@ -185,7 +190,8 @@ def cmd_harvest(args: argparse.Namespace) -> int:
     except ReplayError as exc:
         raise UserError(str(exc)) from exc
     for summary in summaries:
-        if not args.quiet:  # -q: a cron job's output is its errors only
+        # -q: a cron job's output is what needs an operator: only runs that did not succeed.
+        if not args.quiet or summary.status != "succeeded":
             print(report.run_line(summary))
         if summary.status != "succeeded":
             # A blocked run (Scholar CAPTCHA, spent GitHub budget) kept what it fetched, but
@@ -332,12 +338,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     with open_cli_database(args)() as session:
         summary = author_summary(session, args.author)
         scholar = author_scholar_metrics(session, summary.author_id)
+        metrics = metrics_commands.show_metrics(session, summary.author_id, args)
     if args.json:
         data = summary.as_dict()
         data["scholar"] = [dataclasses.asdict(m) for m in scholar]
+        data["metrics"] = metrics
         print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     else:
         print(report.author_text(summary, scholar))
+        print(metrics_commands.metrics_text(metrics))
         print(report.works_text(summary.works))
     return 0
 

@@ -7,7 +7,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from flows.cli import citations as citation_commands
 from flows.cli import identity as identity_commands
+from flows.cli import metrics as metrics_commands
 from flows.cli import operations as operation_commands
 from flows.cli import scholar as scholar_commands
 from flows.sources import SOURCES
@@ -86,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     harvest.add_argument("--metadata-prefix", choices=("arXiv", "oai_dc"), default="arXiv")
     harvest.add_argument("--max-pages", type=int, help="stop a window after N pages (resumable)")
     scholar_commands.add_harvest_options(harvest)
+    citation_commands.add_harvest_options(harvest)
     harvest.add_argument(
         "--github-login",
         action="append",
@@ -151,13 +154,15 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="what is known about an author")
     show.add_argument("author", metavar="AUTHOR")
     show.add_argument("--json", action="store_true")
+    metrics_commands.add_show_options(show)
 
     serve = sub.add_parser("serve", help="serve the Prefect deployments (nightly, backfill)")
     serve.add_argument("--cron", default="0 3 * * *", help="nightly schedule (default 03:00)")
     serve.add_argument("--timezone", default="UTC")
 
     sub.add_parser("demo", help="run the whole pipeline offline on shipped recordings")
-    scholar_commands.add_commands(sub)
+    export = scholar_commands.add_commands(sub)
+    metrics_commands.add_commands(sub, export)
     identity_commands.add_commands(sub)
     operation_commands.add_commands(sub, authors)
     return parser

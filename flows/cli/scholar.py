@@ -34,8 +34,9 @@ def add_harvest_options(harvest: argparse.ArgumentParser) -> None:
     )
 
 
-def add_commands(sub: Any) -> None:
-    """``scholarflow export gs-data`` and ``scholarflow import gs-data``."""
+def add_commands(sub: Any) -> Any:
+    """``scholarflow export gs-data`` and ``scholarflow import gs-data``; returns the export
+    command's subparsers, for other exports."""
     export = sub.add_parser("export", help="write files other tools read").add_subparsers(
         dest="export_command", required=True
     )
@@ -52,6 +53,7 @@ def add_commands(sub: Any) -> None:
     )
     gs_in = imp.add_parser("gs-data", help="an AcadHomepage crawler gs_data.json, as history")
     gs_in.add_argument("file", metavar="FILE", type=Path)
+    return export
 
 
 # Every Google Scholar user id is 12 characters of URL-safe base64 (``8daWuo4AAAAJ``).
@@ -164,13 +166,14 @@ def _why_no_profile(sessions: Any, who: str) -> str | None:
 def cmd_import(args: argparse.Namespace) -> int:
     from flows.cli import report
     from flows.pipelines.scholar import import_gs_data
-    from harvesters.scholar.gsdata import GsDataError
+    from harvesters.scholar.gsdata import GsDataError, decode_gs_data
 
     try:
-        text = args.file.read_text(encoding="utf-8")
+        raw = args.file.read_bytes()
     except OSError as exc:
         raise UserError(f"cannot read {args.file}: {exc}") from exc
     try:
+        text = decode_gs_data(raw, str(args.file))
         summary = import_gs_data(
             open_cli_database(args), text, name=args.file.name, progress=progress_unless_quiet(args)
         )

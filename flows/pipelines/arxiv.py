@@ -124,12 +124,19 @@ def harvest_arxiv_ids(
     *,
     progress: Progress | None = None,
 ) -> HarvestSummary:
-    """Harvest the given arXiv ids (one batch). Raises what the harvester raises."""
+    """Harvest the given arXiv ids in batches. Raises what the harvester raises, after
+    marking the run failed (MissingIdsError when some ids returned nothing: the records of
+    the others are stored first)."""
     run = RunTracker(sessions, "arxiv", "ids", {"ids": ids})
     try:
         log_progress(progress, "arXiv: fetching %d id(s)", len(ids))
-        items = list(harvester.by_ids(ids))
-        run.commit_batch(load_items(run.session, run.run.id, items))
+        fetched: list[WorkRecord | QuarantinedInput] = []
+        try:
+            for item in harvester.by_ids(ids):
+                fetched.append(item)
+        finally:
+            # by_ids raises MissingIdsError after the last found record: store those first.
+            run.commit_batch(load_items(run.session, run.run.id, fetched))
     except BaseException as exc:
         run.fail(exc)
         raise

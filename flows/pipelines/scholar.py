@@ -401,7 +401,7 @@ def import_gs_data(
 
     Raises GsDataError (before any run is opened) when the text is not a gs_data.json.
     """
-    snapshot = read_gs_data(text)
+    snapshot = read_gs_data(text, origin=name)
     params = {
         "file": name,
         "scholar_id": snapshot.profile.scholar_id,
@@ -410,7 +410,12 @@ def import_gs_data(
     run = RunTracker(sessions, SOURCE, "gs-data-import", params)
     try:
         page = ScholarPage(
-            snapshot.profile.scholar_id, snapshot.profile, snapshot.publications, complete=True
+            snapshot.profile.scholar_id,
+            snapshot.profile,
+            snapshot.publications,
+            snapshot.quarantined,
+            # A quarantined publication is still listed: do not unlist it.
+            complete=not snapshot.quarantined,
         )
         counts = store_page(run.session, run.run.id, page, snapshot.updated, origin="gs-data")
         run.commit_batch(counts)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,17 +158,33 @@ class GitHubAnthologySync:
             raise SourceResponseError(
                 branch_url, f"no commit/tree in branch answer ({exc})"
             ) from exc
+        _check_sha(branch_url, "commit", commit)
+        _check_sha(branch_url, "tree", tree)
         for folder in ("data", "xml"):
             tree = self._subtree(tree, folder)
         listing_url = f"{self.api_url}/repos/{self.repo}/git/trees/{tree}"
         listing = self._json(listing_url)
         if listing.get("truncated"):
             raise SourceResponseError(listing_url, "tree listing truncated")
-        files = {
-            entry["path"][: -len(".xml")]: entry["sha"]
-            for entry in listing.get("tree", [])
-            if entry.get("type") == "blob" and str(entry.get("path", "")).endswith(".xml")
-        }
+        files: dict[str, str] = {}
+        for entry in _tree_entries(listing_url, listing):
+            path = entry.get("path")
+            if entry.get("type") != "blob" or not isinstance(path, str):
+                continue
+            if not path.endswith(".xml"):
+                continue  # schema.rnc and other non-collection files
+            collection_id = path[: -len(".xml")]
+            if not is_safe_collection_id(collection_id):
+                # A listed name like "../../PWNED.xml" must never become a file path.
+                raise SourceResponseError(
+                    listing_url,
+                    f"refusing listed path data/xml/{path[:120]!r}: not a plain "
+                    "data/xml/<collection-id>.xml",
+                )
+            sha = entry.get("sha")
+            if not isinstance(sha, str) or not _BLOB_SHA.match(sha):
+                raise SourceResponseError(listing_url, f"no blob SHA for data/xml/{path}")
+            files[collection_id] = sha
         return commit, files
 
     def sync(self, select: Select | None = None) -> SyncResult:
@@ -216,16 +233,29 @@ class GitHubAnthologySync:
             raise SourceResponseError(
                 url, f"content has blob SHA {actual}, the tree lists {sha}; not written"
             )
-        target = self.xml_dir / f"{collection_id}.xml"
+        target = self._target(collection_id)
         partial = target.with_suffix(".xml.part")
         partial.write_bytes(content)
         os.replace(partial, target)
 
+    def _target(self, collection_id: str) -> Path:
+        """Where a collection file goes: inside ``xml_dir``, checked after resolving (the id
+        was checked already; this guards against anything the check missed, and symlinks)."""
+        if not is_safe_collection_id(collection_id):
+            raise SourceResponseError(self.repo, f"unsafe collection id {collection_id[:120]!r}")
+        folder = self.xml_dir.resolve()
+        target = (folder / f"{collection_id}.xml").resolve()
+        if target.parent != folder:
+            raise SourceResponseError(
+                self.repo, f"collection {collection_id!r} would be written outside {folder}"
+            )
+        return target
+
     def _subtree(self, tree: str, name: str) -> str:
         url = f"{self.api_url}/repos/{self.repo}/git/trees/{tree}"
-        for entry in self._json(url).get("tree", []):
+        for entry in _tree_entries(url, self._json(url)):
             if entry.get("path") == name and entry.get("type") == "tree":
-                return str(entry["sha"])
+                return _check_sha(url, f"tree {name!r}", entry.get("sha"))
         raise SourceResponseError(url, f"no folder {name!r} in the tree")
 
     def _json(self, url: str) -> dict[str, Any]:
@@ -237,3 +267,29 @@ class GitHubAnthologySync:
         if not isinstance(data, dict):
             raise SourceResponseError(url, "expected a JSON object")
         return data
+
+
+# Collection ids as the Anthology names its files: "2023.acl", "P18", "2020.findings-emnlp".
+# Letters and digits joined by single ".", "_" or "-": no "/", no "..", no leading dot.
+_COLLECTION_ID = re.compile(r"^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$")
+_BLOB_SHA = re.compile(r"^[0-9a-f]{40}$")
+# What a commit or tree SHA may hold before it goes into a URL path.
+_SHA_TOKEN = re.compile(r"^[A-Za-z0-9]{1,64}$")
+
+
+def is_safe_collection_id(collection_id: str) -> bool:
+    """Whether ``collection_id`` can name a file ``<id>.xml`` inside the data folder."""
+    return len(collection_id) <= 100 and bool(_COLLECTION_ID.match(collection_id))
+
+
+def _check_sha(url: str, what: str, value: Any) -> str:
+    if not isinstance(value, str) or not _SHA_TOKEN.match(value):
+        raise SourceResponseError(url, f"{what} SHA is not a git SHA: {str(value)[:60]!r}")
+    return value
+
+
+def _tree_entries(url: str, listing: dict[str, Any]) -> list[dict[str, Any]]:
+    entries = listing.get("tree", [])
+    if not isinstance(entries, list):
+        raise SourceResponseError(url, "tree listing without a list of entries")
+    return [e for e in entries if isinstance(e, dict)]

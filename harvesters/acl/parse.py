@@ -123,7 +123,7 @@ def _volume_context(collection_id: str, volume: etree._Element) -> VolumeContext
     attrs = "".join(f" {k}={quoteattr(v)}" for k, v in volume.attrib.items())
     meta_xml = "" if meta is None else etree.tostring(meta, encoding="unicode", with_tail=False)
     year_text = _text(meta, "year") if meta is not None else None
-    year = int(year_text) if year_text and year_text.isdigit() else None
+    year = int(year_text) if year_text and year_text.isascii() and year_text.isdigit() else None
     return VolumeContext(
         collection_id=collection_id,
         volume_id=volume_id,

@@ -17,7 +17,7 @@ from lxml import etree
 
 from harvesters.errors import OaiPmhError, SourceResponseError
 from harvesters.http.client import PoliteHttpClient
-from harvesters.normalize import clean_text, find_github_links, normalize_doi, split_arxiv_id
+from harvesters.normalize import clean_text, find_github_links, split_arxiv_id, split_dois
 from harvesters.records import AuthorName, QuarantinedInput, WorkRecord
 
 logger = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ def parse_list_records(content: bytes, url: str, metadata_prefix: str) -> OaiPag
 
 def _int_attr(element: Any, name: str) -> int | None:
     value = element.get(name) if element is not None else None
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 def _parse_record(record: Any, raw: str, prefix: str, datestamp: str | None) -> WorkRecord:
@@ -184,9 +184,10 @@ def _from_arxiv_format(element: Any, raw: str, datestamp: str | None) -> WorkRec
     abstract = clean_text(_text(element, f"{_ARXIV}abstract"))
     comment = clean_text(_text(element, f"{_ARXIV}comments"))
     identifiers = {"arxiv": arxiv_id}
-    doi = normalize_doi((_text(element, f"{_ARXIV}doi") or "").split(" ")[0])
-    if doi:
-        identifiers["doi"] = doi
+    # The field may list several DOIs ("10.1103/x, 10.1/y"): the first is the identifier.
+    dois = split_dois(_text(element, f"{_ARXIV}doi"))
+    if dois:
+        identifiers["doi"] = dois[0]
     return WorkRecord(
         source=SOURCE,
         source_id=arxiv_id,
@@ -208,6 +209,7 @@ def _from_arxiv_format(element: Any, raw: str, datestamp: str | None) -> WorkRec
         urls=(f"https://arxiv.org/abs/{arxiv_id}",),
         code_links=find_github_links(abstract, comment),
         datestamp=datestamp,
+        other_identifiers=tuple(("doi", d) for d in dois[1:]),
     )
 
 
@@ -229,11 +231,9 @@ def _from_oai_dc(element: Any, raw: str, datestamp: str | None) -> WorkRecord:
         day for d in element.iterfind(f"{_DC}date") if (day := _date(d.text)) is not None
     )
     ids = {"arxiv": arxiv_id}
-    for value in identifiers:
-        doi = normalize_doi(value[4:] if value.lower().startswith("doi:") else value)
-        if doi:
-            ids["doi"] = doi
-            break
+    dois = tuple(dict.fromkeys(d for value in identifiers for d in split_dois(value)))
+    if dois:
+        ids["doi"] = dois[0]
     authors = tuple(
         AuthorName(name=_invert_name(c.text.strip()))
         for c in element.iterfind(f"{_DC}creator")
@@ -258,6 +258,7 @@ def _from_oai_dc(element: Any, raw: str, datestamp: str | None) -> WorkRecord:
         urls=(f"https://arxiv.org/abs/{arxiv_id}",),
         code_links=find_github_links(abstract, comment),
         datestamp=datestamp,
+        other_identifiers=tuple(("doi", d) for d in dois[1:]),
     )
 
 

@@ -138,7 +138,10 @@ class GraphQLResult:
         return {
             str(err["path"][0])
             for err in self.errors
-            if err.get("type") == "NOT_FOUND" and err.get("path")
+            if err.get("type") == "NOT_FOUND"
+            and isinstance(err.get("path"), list)
+            and err["path"]
+            and isinstance(err["path"][0], str)
         }
 
 
@@ -298,10 +301,14 @@ class GitHubClient:
         response = with_retries(
             attempt, policy=self.retry, throttle=self._throttle, sleep=self._sleep, label=url
         )
+        return self._graphql_result(response, url)
+
+    def _graphql_result(self, response: httpx.Response, url: str) -> GraphQLResult:
         doc = _json(response, url)
         if not isinstance(doc, dict):
             raise SourceResponseError(url, "GraphQL answer is not a JSON object")
-        errors = [e for e in doc.get("errors") or [] if isinstance(e, dict)]
+        listed = doc.get("errors")
+        errors = [e for e in listed if isinstance(e, dict)] if isinstance(listed, list) else []
         if any(e.get("type") == "RATE_LIMITED" for e in errors):
             raise GitHubRateLimitError(
                 url,
@@ -446,18 +453,28 @@ def full_url(url: str, params: Mapping[str, Any] | None = None) -> httpx.URL:
 
 
 def _json(response: httpx.Response, shown: str) -> Any:
+    """The decoded JSON body. Raises SourceResponseError when it is not JSON (or not UTF-8,
+    or nested too deeply for the decoder)."""
     try:
         return response.json()
-    except ValueError as exc:
-        raise SourceResponseError(shown, f"not JSON: {response.text[:120]!r}") from exc
+    except (ValueError, RecursionError) as exc:
+        what = "JSON nested too deeply" if isinstance(exc, RecursionError) else "not JSON"
+        raise SourceResponseError(shown, f"{what}: {_start(response)!r}") from None
+
+
+def _start(response: httpx.Response) -> str:
+    try:
+        return response.text[:120]
+    except (ValueError, LookupError):
+        return repr(response.content[:120])
 
 
 def _message(response: httpx.Response) -> str:
     """GitHub's ``message`` from an error body, else the start of the body."""
     try:
         doc = response.json()
-    except ValueError:
-        return response.text[:200]
+    except (ValueError, RecursionError):
+        return _start(response)[:200]
     if isinstance(doc, dict) and isinstance(doc.get("message"), str):
         return doc["message"][:200]
     return response.text[:200]

@@ -38,6 +38,7 @@ class PoliteHttpClient:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         headers: Mapping[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -46,6 +47,7 @@ class PoliteHttpClient:
             timeout=timeout,
             headers={"user-agent": USER_AGENT, **(headers or {})},
             follow_redirects=True,
+            transport=transport,
         )
         self.requests_made = 0
 
@@ -56,10 +58,27 @@ class PoliteHttpClient:
         when a Retry-After exceeds ``retry.max_wait``) and SourceUnavailableError when the
         source cannot be reached after retries.
         """
+        return self.request("GET", url, params)
+
+    def post(
+        self, url: str, params: Mapping[str, Any] | None = None, *, content: bytes
+    ) -> httpx.Response:
+        """POST ``content`` (JSON) to ``url``; retried and raising like :meth:`get`."""
+        return self.request("POST", url, params, content=content)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        content: bytes | None = None,
+    ) -> httpx.Response:
+        """One request with the politeness delay and retries; see :meth:`get`."""
         # httpx.URL(url, params=None) drops url's own query; merge instead, as the request does.
         shown = str(httpx.URL(url).copy_merge_params(params)) if params else url
         return with_retries(
-            lambda attempt: self._attempt(url, params, shown, attempt),
+            lambda attempt: self._attempt(method, url, params, content, shown, attempt),
             policy=self.retry,
             throttle=self._throttle,
             sleep=self._sleep,
@@ -67,12 +86,21 @@ class PoliteHttpClient:
         )
 
     def _attempt(
-        self, url: str, params: Mapping[str, Any] | None, shown: str, attempt: int
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        content: bytes | None,
+        shown: str,
+        attempt: int,
     ) -> httpx.Response:
         self.requests_made += 1
-        logger.info("GET %s (attempt %d)", shown, attempt)
+        logger.info("%s %s (attempt %d)", method, shown, attempt)
+        headers = {"content-type": "application/json"} if content is not None else None
         try:
-            response = self._client.get(url, params=params)
+            response = self._client.request(
+                method, url, params=params, content=content, headers=headers
+            )
         except httpx.TransportError as exc:
             raise TryAgain(
                 f"{type(exc).__name__}: {exc}", SourceUnavailableError(shown, attempt, exc)

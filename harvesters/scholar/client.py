@@ -44,6 +44,16 @@ BROWSER_HEADERS = {
 # scholarly's markers (Navigator._has_captcha) plus the reCAPTCHA widget class.
 _CAPTCHA_IDS = ("gs_captcha_ccl", "recaptcha", "captcha-form")
 _CAPTCHA_CLASSES = ("rc-doscaptcha-body", "g-recaptcha")
+# Markers of a real Scholar profile or publication page: block phrases are looked for only
+# on pages without them (a publication may well be titled "unusual traffic ...").
+_SCHOLAR_PAGE_MARKERS = ('id="gsc_prf_in"', 'id="gsc_oci_title"', "id='gsc_prf_in'")
+_BLOCK_PHRASES = (
+    ("unusual traffic from your computer network", "Google's 'unusual traffic' page"),
+    ("/sorry/index", "Google's 'sorry' page"),
+    ("sending automated queries", "Google's 'automated queries' page"),
+    ("error 403 (forbidden)", "Google's 403 Forbidden page (served with status 200)"),
+    ("<b>403.</b>", "Google's 403 Forbidden page (served with status 200)"),
+)
 _MAX_REDIRECTS = 5
 # Loggers that may format request URLs or proxy settings: secrets are masked in their records.
 _HTTP_LOGGERS = (
@@ -118,6 +128,13 @@ def block_reason(status: int, text: str, location: str | None = None) -> str | N
         f'class="{c}"' in text for c in _CAPTCHA_CLASSES
     ):
         return "CAPTCHA page ('unusual traffic from your computer network')"
+    if not any(marker in text for marker in _SCHOLAR_PAGE_MARKERS):
+        # Google also serves its block pages with status 200 and no CAPTCHA widget: the
+        # "sorry" page, the "automated queries" page and its own 403 error page.
+        lowered = text[:20_000].lower()
+        for phrase, reason in _BLOCK_PHRASES:
+            if phrase in lowered:
+                return reason
     return None
 
 

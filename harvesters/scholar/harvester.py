@@ -23,6 +23,7 @@ from harvesters.scholar.client import ScholarClient
 from harvesters.scholar.parse import (
     INDEX_KEYS,
     PAGE_SIZE,
+    UnrecognisedPageError,
     citation_path,
     parse_citation_page,
     parse_profile_page,
@@ -111,7 +112,7 @@ class ScholarPublication:
     @property
     def year(self) -> int | None:
         text = str(self.bib.get("pub_year") or "").strip()
-        return int(text) if text.isdigit() else None
+        return int(text) if text.isascii() and text.isdigit() else None
 
     @property
     def num_citations(self) -> int:
@@ -212,8 +213,8 @@ class ScholarHarvester:
     def profile_pages(self, scholar_id: str) -> Iterator[ScholarPage]:
         """The pages of one profile, first to last (100 publications a page).
 
-        A page that is not a profile page is yielded as a quarantined input and ends the
-        profile. Raises ScholarBlockedError (store what was yielded: it stays valid) and
+        Raises UnrecognisedPageError (a SourceResponseError) for a page in a layout the
+        parser does not know, ScholarBlockedError (store what was yielded: it stays valid) and
         the client's other errors.
         """
         cstart, owner = 0, None
@@ -221,6 +222,8 @@ class ScholarHarvester:
             html = self.client.get_page(profile_path(scholar_id, cstart))
             try:
                 page = parse_profile_page(html, scholar_id, first=number == 0, pagesize=PAGE_SIZE)
+            except UnrecognisedPageError:
+                raise
             except SourceResponseError as exc:
                 reason = f"page {number + 1} of Scholar profile {scholar_id}: {exc}"
                 yield ScholarPage(

@@ -107,9 +107,17 @@ def parse_profile_page(
     """
     soup = soup_of(html)
     name_div = soup.find("div", id="gsc_prf_in")
-    if name_div is None:
-        raise SourceResponseError(
-            f"scholar profile {scholar_id}", "not a Google Scholar profile page (no name)"
+    if name_div is None or not (
+        soup.find(id="gsc_rsb_st") or soup.find(id="gsc_a_t") or soup.find(class_="gsc_a_tr")
+    ):
+        # A page in another markup (the pre-2014 "cit-" profile layout, a search page, an
+        # error page): nothing on it can be read, so say so instead of storing nothing.
+        raise UnrecognisedPageError(
+            f"scholar profile {scholar_id}",
+            "unrecognised page layout: no Google Scholar profile name"
+            if name_div is None
+            else "unrecognised page layout: a profile name but no citation table or "
+            "publication list",
         )
     author: dict[str, Any] | None = None
     warnings: list[str] = []
@@ -121,12 +129,11 @@ def parse_profile_page(
             if section == "publications":
                 author["publications"] = []
             else:
-                try:
-                    getattr(parser, f"_fill_{section}")(soup, author)
-                except (AttributeError, TypeError, ValueError, IndexError, KeyError) as exc:
-                    warnings.append(f"{section}: {type(exc).__name__}: {exc}")
-                    if section == "basics":
-                        author["name"] = name_div.get_text()
+                warning = _fill_section(parser, section, soup, author)
+                if warning:
+                    warnings.append(warning)
+                if section == "basics" and not author.get("name"):
+                    author["name"] = name_div.get_text()
             author["filled"].append(section)
         author["source"] = author["source"].value
         recent_since = _recent_since(soup)
@@ -137,7 +144,7 @@ def parse_profile_page(
     for row in found:
         try:
             pub = pub_parser.get_publication(row, PublicationSource.AUTHOR_PUBLICATION_ENTRY)
-        except (AttributeError, TypeError, ValueError, IndexError, KeyError) as exc:
+        except _PARSE_ERRORS as exc:
             bad.append(BadRow(f"unreadable publication row: {type(exc).__name__}: {exc}", str(row)))
             continue
         pub["source"] = pub["source"].value
@@ -147,6 +154,47 @@ def parse_profile_page(
     for warning in warnings:
         logger.warning("Scholar profile %s: section %s", scholar_id, warning)
     return ProfilePage(author, rows, bad, has_more, recent_since, warnings)
+
+
+# The markup each optional section of scholarly's parser reads. A page without it (the
+# recorded excerpts under tests/fixtures/scholar, a profile with no citations yet) simply
+# does not have that section: not a parse failure.
+_SECTION_MARKUP: dict[str, tuple[str, dict[str, str]]] = {
+    "basics": ("div", {"class": "gsc_prf_il"}),  # affiliation, e-mail and homepage lines
+    "indices": ("td", {"class": "gsc_rsb_std"}),  # the citations / h-index / i10 table
+    "counts": ("span", {"class": "gsc_g_t"}),  # the citations-per-year histogram
+}
+_PARSE_ERRORS = (AttributeError, TypeError, ValueError, IndexError, KeyError, OverflowError)
+
+
+def _fill_section(
+    parser: AuthorParser, section: str, soup: BeautifulSoup, author: dict[str, Any]
+) -> str | None:
+    """Run scholarly's filler for ``section``; a warning text when it failed on markup that
+    is there, None when it worked or the section is not on the page (logged at INFO)."""
+    tag, attrs = _SECTION_MARKUP[section]
+    present = soup.find(tag, attrs=attrs) is not None
+    if not present and section != "basics":
+        # scholarly would record h-index 0 etc. for a page without the table: skip instead.
+        logger.info("Scholar profile %s: no %s section on the page", author["scholar_id"], section)
+        return None
+    try:
+        getattr(parser, f"_fill_{section}")(soup, author)
+    except _PARSE_ERRORS as exc:
+        if not present:
+            logger.info(
+                "Scholar profile %s: no %s section on the page (name only)",
+                author["scholar_id"],
+                section,
+            )
+            return None
+        return f"{section} could not be read: {type(exc).__name__}: {exc}"
+    return None
+
+
+class UnrecognisedPageError(SourceResponseError):
+    """A Scholar page in a layout the parser does not know (not a blocked page: those raise
+    ScholarBlockedError in the client)."""
 
 
 def _recent_since(soup: BeautifulSoup) -> int | None:
@@ -185,7 +233,7 @@ def parse_citation_page(html: str, publication: dict[str, Any]) -> dict[str, Any
     pub["source"] = PublicationSource.AUTHOR_PUBLICATION_ENTRY
     try:
         filled = PublicationParser(_PageNav(soup)).fill(pub)
-    except (AttributeError, TypeError, ValueError, IndexError, KeyError) as exc:
+    except _PARSE_ERRORS as exc:
         raise SourceResponseError(
             citation_path(publication.get("author_pub_id", "?")),
             f"unreadable publication page: {type(exc).__name__}: {exc}",

@@ -645,6 +645,7 @@ def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> Mer
         return counts
     members = _author_closure(session, seed | _author_override_partners(session, seed))
     loaded, mentions, work_cluster = _load_author_mentions(session, members)
+    counts.mentions = len(members)
     merges, splits = _overrides(session, "author", set(loaded) | _tracked_keys(session))
     mentions = _with_tracked_overrides(mentions, merges)
     resolution = matching.resolve_authors(
@@ -969,6 +970,12 @@ def _write_authors(
             .tuples()
             .all()
         )
+    stored: dict[int, tuple[str, str]] = {}
+    for part in chunks(kept_ids):
+        for author_id, shown, key in session.execute(
+            select(Author.id, Author.display_name, Author.name_key).where(Author.id.in_(part))
+        ):
+            stored[author_id] = (shown, key)
     new_rows, updates, variants = [], [], []
     for cluster, (author_id, is_new) in zip(clusters, assignment, strict=True):
         names = [by_key[k].name for k in cluster]
@@ -977,8 +984,8 @@ def _write_authors(
         row = {"id": author_id, "display_name": shown, "name_key": name_key(shown)}
         if is_new:
             new_rows.append({**row, "created_at": now})
-        else:
-            updates.append(row)
+        elif stored.get(author_id) != (row["display_name"], row["name_key"]):
+            updates.append(row)  # unchanged authors are not rewritten
         variants += [{"author_id": author_id, "name": n[:255]} for n in sorted(set(names))]
     if new_rows:
         stmt = insert_for(session, Author)
@@ -1084,8 +1091,6 @@ def rebuild_authorships(session: Session, work_ids: Collection[int]) -> None:
             ).where(AuthorMention.work_mention_id.in_(part))
         ):
             authors[row.work_mention_id].append(row)
-    for part in chunks(ids):
-        session.execute(delete(Authorship).where(Authorship.work_id.in_(part)))
     rows = []
     for work_id in ids:
         ranked = sorted(members.get(work_id, []), key=lambda m: (rank(m[2]), m[1]))
@@ -1106,10 +1111,43 @@ def rebuild_authorships(session: Session, work_ids: Collection[int]) -> None:
                     "source": source,
                 }
             )
+    # Only works whose authorship list changed are rewritten: a batch touches every work of
+    # every author it re-clusters, and most of those lists come out the same.
+    wanted: dict[int, list[tuple]] = defaultdict(list)
+    for row in rows:
+        wanted[row["work_id"]].append(_authorship_key(row))
+    stored: dict[int, list[tuple]] = defaultdict(list)
+    for part in chunks(ids):
+        for row in session.execute(
+            select(
+                Authorship.work_id,
+                Authorship.author_id,
+                Authorship.position,
+                Authorship.raw_name,
+                Authorship.affiliations,
+                Authorship.source,
+            ).where(Authorship.work_id.in_(part))
+        ):
+            stored[row.work_id].append(_authorship_key(row._mapping))
+    changed = [w for w in ids if sorted(stored.get(w, [])) != sorted(wanted.get(w, []))]
+    for part in chunks(changed):
+        session.execute(delete(Authorship).where(Authorship.work_id.in_(part)))
+    changed_set = set(changed)
+    rows = [r for r in rows if r["work_id"] in changed_set]
     if rows:
         stmt = insert_for(session, Authorship)
         for part in chunks(rows):
             session.execute(stmt, list(part))
+
+
+def _authorship_key(row: Mapping[str, Any]) -> tuple:
+    return (
+        row["position"],
+        row["author_id"],
+        row["raw_name"],
+        tuple(row["affiliations"] or ()),
+        row["source"],
+    )
 
 
 # ----------------------------------------------------------------------------- everything

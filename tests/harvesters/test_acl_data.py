@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import FIXTURES
-from fixtures.acl.constructed_github import write_github_replay
+from fixtures.acl.constructed_github import RAW, write_github_replay
 
 from harvesters.acl.data import (
     AclDataMissingError,
@@ -139,3 +141,35 @@ def test_http_error_names_the_url(tmp_path: Path) -> None:
     assert info.value.status == 404
     assert "branches/nope" in str(info.value)
     assert not info.value.transient
+
+
+@pytest.mark.parametrize(
+    "listed", ["../../../PWNED", "..", "sub/2023.acl", ".hidden", "2023..acl", "a\\..\\b"]
+)
+def test_sync_refuses_a_listed_path_that_is_not_a_plain_collection_file(
+    tmp_path: Path, listed: str
+) -> None:
+    # constructed: a tree listing naming "<listed>.xml" next to a real collection file. On main
+    # "../../../PWNED.xml" was written three folders above the data folder's xml/.
+    dest = tmp_path / "a" / "b" / "copy"
+    files = {"2023.bigpicture": REAL_FILES["2023.bigpicture"], listed: b"<collection/>"}
+    commit = "c4" * 20
+    replay = write_github_replay(
+        tmp_path / "r", files, commit, real={"2023.bigpicture"}, fetch={"2023.bigpicture"}
+    )
+    # The URL as httpx sends it (dot segments removed), so unfixed code finds its download.
+    raw = {"url": str(httpx.URL(f"{RAW}/{commit}/data/xml/{listed}.xml")), "status_code": 200}
+    raw["body"], raw["note"] = "<collection/>", "constructed: the listed file's download"
+    (replay / "constructed_raw_listed.json").write_text(json.dumps(raw))
+    with replaying(replay), pytest.raises(SourceResponseError, match="refusing listed path"):
+        GitHubAnthologySync(_client(), dest).sync()
+    written = [p for p in tmp_path.rglob("*.xml") if p.parent != tmp_path / "r"]
+    assert written == []
+
+
+def test_download_target_is_checked_inside_the_data_folder(tmp_path: Path) -> None:
+    sync = GitHubAnthologySync(_client(), tmp_path / "copy")
+    with pytest.raises(SourceResponseError):
+        sync._target("../evil")
+    (tmp_path / "copy" / "xml").mkdir(parents=True)
+    assert sync._target("2023.acl") == (tmp_path / "copy" / "xml" / "2023.acl.xml").resolve()

@@ -10,6 +10,7 @@ Expectations for the real files are derived from the files themselves with a pla
 from __future__ import annotations
 
 import re
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -227,3 +228,46 @@ def test_collection_years_and_venues() -> None:
     assert collection_year("schema") is None
     assert collection_venue("2024.insights") == "insights"
     assert collection_venue("P18") is None
+
+
+def test_external_entities_are_never_resolved(tmp_path: Path) -> None:
+    # constructed: a collection whose DOCTYPE declares an external entity naming a local file
+    # (XXE). The file's content must not reach any field or the raw payload.
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-CONTENT-7f3a")
+    xml = (
+        f'<?xml version="1.0"?><!DOCTYPE collection [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>'
+        '<collection id="2099.x"><volume id="1"><meta><booktitle>B &xxe;</booktitle>'
+        '<year>2099</year></meta><paper id="1"><title>T &xxe;</title>'
+        "<abstract>A &xxe;</abstract><author><first>F</first><last>L &xxe;</last></author>"
+        "</paper></volume></collection>"
+    )
+    items = list(parse_collection(xml.encode(), "2099.x"))
+    assert items and all("SECRET" not in repr(item) for item in items)
+
+
+def test_entity_expansion_bomb_is_refused_quickly() -> None:
+    # constructed: "billion laughs", ten levels of ten-fold internal entities (10^10 'a').
+    entities = '<!ENTITY e0 "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY e{i} "{f"&e{i - 1};" * 10}">' for i in range(1, 10)
+    )
+    xml = (
+        f'<?xml version="1.0"?><!DOCTYPE collection [{entities}]>'
+        '<collection id="2099.x"><volume id="1"><paper id="1"><title>&e9;</title></paper>'
+        "</volume></collection>"
+    )
+    started = time.perf_counter()
+    try:
+        items = list(parse_collection(xml.encode(), "2099.x"))
+    except SourceResponseError:
+        items = []
+    assert time.perf_counter() - started < 5
+    assert all(len(getattr(item, "title", "")) < 1000 for item in items)
+
+
+def test_superscript_digit_year_falls_back_to_the_collection_year() -> None:
+    # Found by fuzzing: "²".isdigit() is true but int("²") raises ValueError.
+    path = FIXTURES / "acl" / "xml" / "2020.ai4hi.xml"
+    body = re.sub(rb"<year>\d+</year>", "<year>²</year>".encode(), path.read_bytes())
+    records = [r for r in parse_collection(body, "2020.ai4hi") if isinstance(r, WorkRecord)]
+    assert records and {r.year for r in records} == {2020}

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from conftest import ARXIV_CONSTRUCTED, ARXIV_RECORDINGS
 
-from harvesters.arxiv.api import ArxivApiClient, ArxivApiHarvester
-from harvesters.errors import SourceHTTPError
+from harvesters.arxiv.api import ArxivApiClient, ArxivApiHarvester, parse_feed
+from harvesters.errors import MissingIdsError, SourceHTTPError, SourceResponseError
 from harvesters.http.replay import NoRecordingError, replaying
-from harvesters.records import WorkRecord
+from harvesters.records import QuarantinedInput, WorkRecord
 
 
 class SleepLog:
@@ -47,7 +50,8 @@ def test_new_atom_format_fields_match_the_recording() -> None:
     assert record.published == date(2016, 5, 26)
     assert record.updated == date(2016, 5, 26)
     assert record.year == 2016
-    assert "https://arxiv.org/pdf/1605.08386v1" in record.urls
+    assert record.pdf_url == "https://arxiv.org/pdf/1605.08386v1"
+    assert record.urls == ("https://arxiv.org/abs/1605.08386v1",)
     # The raw payload is the recorded <entry>, namespaces included.
     assert record.raw.startswith("<entry")
     assert "<title>Heat-bath random walks with Markov bases</title>" in record.raw
@@ -114,9 +118,130 @@ def test_error_feed_gives_a_clear_error_without_retrying() -> None:
     assert h.client.requests_made == 1
 
 
-def test_empty_result_is_not_an_error() -> None:
+def test_id_with_no_result_after_the_empty_page_retries_raises_naming_it() -> None:
+    # 0000.0000 is a real recorded empty answer; the other two ids are found. The found
+    # records are yielded before the error, so a pipeline can store them.
+    h = harvester()
+    got: list[object] = []
+    with replaying(ARXIV_RECORDINGS), pytest.raises(MissingIdsError) as info:
+        for item in h.by_ids(["1605.08386", "0000.0000", "1707.08567"]):
+            got.append(item)
+    assert [r.source_id for r in got] == ["1605.08386", "1707.08567"]  # type: ignore[attr-defined]
+    assert info.value.missing == ["0000.0000"]
+    assert "0000.0000" in str(info.value)
+    assert isinstance(info.value, SourceResponseError)
+    # One request per found id, every attempt of the retry policy for the empty one.
+    assert h.client.requests_made == 2 + h.client.retry.max_attempts
+
+
+def test_empty_first_page_of_an_id_is_retried(tmp_path) -> None:
+    # constructed: the API's random empty page, served once for the first (only) page of an
+    # id look-up, then the real recording of the same URL (replay serves same-URL files in
+    # file-name order). On main this reported 1 of 2 ids fetched and "succeeded".
+    folder = _constructed_empty_first_page(tmp_path, "id_1707.08567_s0_m100_6a1afebfc6a3.json")
+    shutil.copy(ARXIV_RECORDINGS / "id_1605.08386_s0_m100_199195aa31ad.json", folder)
+    h = harvester()
+    with replaying(folder):
+        records = list(h.by_ids(["1605.08386", "1707.08567"]))
+    assert [r.source_id for r in records] == ["1605.08386", "1707.08567"]
+    assert h.client.requests_made == 3
+
+
+def test_empty_first_page_of_a_search_is_retried(tmp_path) -> None:
+    folder = _constructed_empty_first_page(tmp_path, "q_testing_s0_m10_bc5a6c384fe9.json")
+    h = harvester(page_size=10)
+    with replaying(folder):
+        records = list(h.search("testing", max_results=10, sort="relevance"))
+    assert len(records) == 10
+    assert h.client.requests_made == 2
+
+
+def _constructed_empty_first_page(tmp_path: Path, recording: str) -> Path:
+    """A folder serving the real empty feed once for ``recording``'s URL, then the real page."""
+    real = json.loads((ARXIV_RECORDINGS / recording).read_text())
+    empty = json.loads((ARXIV_RECORDINGS / "id_0000.0000_s0_m100_8b51d9633a68.json").read_text())
+    folder = tmp_path / "constructed_empty_first_page"
+    folder.mkdir()
+    constructed = {**empty, "url": real["url"], "note": "constructed: random empty page"}
+    (folder / f"constructed_empty_first_{recording}").write_text(json.dumps(constructed))
+    shutil.copy(ARXIV_RECORDINGS / recording, folder)
+    return folder
+
+
+@pytest.mark.parametrize("field", ["updated", "published"])
+def test_malformed_date_quarantines_that_entry_and_keeps_the_others(tmp_path, field) -> None:
+    # constructed: the real first page of the "testing" query with one entry's date broken.
+    # On main the arxiv package's date parser raised ValueError and the command crashed.
+    real = json.loads((ARXIV_RECORDINGS / "q_testing_s0_m10_bc5a6c384fe9.json").read_text())
+    body = real["body"]
+    start = body.index(f"<{field}>", body.index("<entry>"))
+    end = body.index(f"</{field}>", start)
+    real["body"] = body[:start] + f"<{field}>2017-13-45T99:99:99Z" + body[end:]
+    folder = tmp_path / "constructed_bad_date"
+    folder.mkdir()
+    (folder / f"constructed_bad_{field}_q_testing_s0_m10.json").write_text(json.dumps(real))
+    with replaying(folder):
+        items = list(harvester(page_size=10).search("testing", max_results=10, sort="relevance"))
+    bad = [i for i in items if isinstance(i, QuarantinedInput)]
+    assert len(items) == 10 and len(bad) == 1
+    assert "2017-13-45" in bad[0].reason and bad[0].raw.startswith("<entry")
+    assert bad[0].source_id and bad[0].source_id.startswith("http://arxiv.org/abs/")
+    assert all(isinstance(i, WorkRecord) for i in items if i is not bad[0])
+
+
+def test_parse_feed_rejects_a_body_that_is_not_an_atom_feed() -> None:
+    for body in (b"", b"<html><body>oops</body></html>", b"<feed"):
+        with pytest.raises(SourceResponseError):
+            parse_feed(body, "https://export.arxiv.org/api/query?x")
+
+
+def test_multi_doi_field_keeps_every_doi_without_a_trailing_comma(tmp_path) -> None:
+    # constructed: the real classic-format entry with the multi-DOI field arXiv really serves
+    # for some papers (comma and semicolon separated).
+    real = json.loads(
+        (
+            ARXIV_RECORDINGS / "wrapped_2016_search_au_del_maestro_AND_ti_checkerboard_s0_m10.json"
+        ).read_text()
+    )
+    real["body"] = real["body"].replace(
+        ">10.1103/PhysRevB.74.024520</arxiv:doi>",
+        ">10.1103/physrevd.93.016005, 10.1/x; 10.2/y</arxiv:doi>",
+    )
+    page = parse_feed(real["body"].encode(), real["url"])
+    (item,) = page.items
+    record = item.item
+    assert isinstance(record, WorkRecord)
+    assert record.identifiers["doi"] == "10.1103/physrevd.93.016005"
+    assert record.other_identifiers == (("doi", "10.1/x"), ("doi", "10.2/y"))
+
+
+def test_pdf_and_doi_links_are_not_stored_as_pages() -> None:
     with replaying(ARXIV_RECORDINGS):
-        assert list(harvester().by_ids(["0000.0000"])) == []
+        (record,) = list(
+            harvester(page_size=10).search("au:del_maestro AND ti:checkerboard", sort="relevance")
+        )
+    assert record.urls == ("http://arxiv.org/abs/cond-mat/0603029v1",)
+    assert record.pdf_url == "http://arxiv.org/pdf/cond-mat/0603029v1"
+    assert not any("doi.org" in u for u in record.urls)
+    assert record.identifiers["doi"] == "10.1103/physrevb.74.024520"
+
+
+def test_ids_pipeline_stores_the_found_records_and_fails_the_run_naming_missing_ids(
+    sessions,
+) -> None:
+    from sqlalchemy import select
+
+    from flows.pipelines.arxiv import harvest_arxiv_ids
+    from flows.runtime import arxiv_api_harvester
+    from models import HarvestRun, SourceRecord
+
+    with replaying(ARXIV_RECORDINGS), pytest.raises(MissingIdsError):
+        harvest_arxiv_ids(sessions, arxiv_api_harvester(replay=True), ["1605.08386", "0000.0000"])
+    with sessions() as s:
+        (run,) = s.scalars(select(HarvestRun)).all()
+        assert run.status == "failed"
+        assert "0000.0000" in (run.error or "")
+        assert [r.source_id for r in s.scalars(select(SourceRecord))] == ["1605.08386"]
 
 
 def test_503_with_retry_after_is_retried(replay_dir) -> None:
@@ -159,7 +284,6 @@ def test_paging_stops_at_the_first_result_older_than_the_cursor(replay_dir, tmp_
     # The recorded page lists 10 of 31 results; a second page was never recorded, so a request
     # for it would fail with NoRecordingError. The constructed URL pairs the real body with a
     # date-sorted query (the real order: 2012-01-23, then 2004-12-19, ...).
-    import json
 
     src = json.loads(
         (ARXIV_RECORDINGS / "wrapped_2016_search_au_del_maestro_s0_m10.json").read_text()

@@ -153,3 +153,32 @@ def test_a_record_without_an_id_is_quarantined_not_fatal() -> None:
     assert bad[0].source_id == "oai:arXiv.org:1412.8323"
     assert "not an arXiv identifier" in bad[0].reason
     assert "Toolbox for reconstructing" in bad[0].raw
+
+
+def test_multi_doi_field_keeps_every_doi_without_a_trailing_comma() -> None:
+    # constructed: the real hep-th page with its first DOI field listing three DOIs, as
+    # arXiv serves for some papers. On main the identifier was "10.1088/1751-8121/aa9c53,".
+    body = (ORIGINALS / "hepcrawl_arxiv-physics-hep-th.xml").read_bytes()
+    body = body.replace(
+        b"<doi>10.1088/1751-8121/aa9c53<",
+        b"<doi>10.1088/1751-8121/aa9c53, 10.1/x; 10.2/y<",
+    )
+    page = parse_list_records(body, "constructed", "arXiv")
+    assert page is not None
+    (record,) = [
+        r
+        for r in page.items
+        if isinstance(r, WorkRecord)
+        and r.identifiers.get("doi")
+        and r.identifiers["doi"].startswith("10.1088/")
+    ]
+    assert record.identifiers["doi"] == "10.1088/1751-8121/aa9c53"
+    assert record.other_identifiers == (("doi", "10.1/x"), ("doi", "10.2/y"))
+
+
+def test_unicode_digits_in_resumption_token_attributes_are_ignored() -> None:
+    # constructed: "²" passes str.isdigit() but int() rejects it (found by fuzzing).
+    body = (ORIGINALS / "atomiklabs_test_arxiv_data_oai_dc_resumptiontoken.xml").read_bytes()
+    body = body.replace(b'completeListSize="1162"', 'completeListSize="1²"'.encode())
+    page = parse_list_records(body, "constructed", "oai_dc")
+    assert page is not None and page.complete_list_size is None

@@ -160,7 +160,7 @@ def test_batch_query_holds_at_most_100_repositories() -> None:
 
 
 def test_graphql_node_without_counts_is_refused() -> None:
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match="is not a count"):
         record_from_graphql({"nameWithOwner": "a/b"})
 
 

@@ -25,3 +25,10 @@ def test_an_error_names_the_whole_url_query_included(tmp_path: Path) -> None:
 
     assert caught.value.url == URL
     assert caught.value.status == 404
+
+
+def test_retry_after_with_a_non_ascii_digit_is_ignored() -> None:
+    # Found by fuzzing: "²".isdigit() is true but float("²") raises ValueError.
+    from harvesters.http.politeness import parse_retry_after
+
+    assert parse_retry_after("²") is None

@@ -10,6 +10,7 @@ from harvesters.normalize import (
     name_key,
     normalize_doi,
     split_arxiv_id,
+    split_dois,
     title_match_key,
 )
 
@@ -76,3 +77,26 @@ def test_find_github_links() -> None:
         "https://github.com/acl-org/acl-anthology",
         "https://github.com/Owner/Repo",
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            "10.1103/physrevd.93.016005, 10.1/x; 10.2/y",
+            ("10.1103/physrevd.93.016005", "10.1/x", "10.2/y"),
+        ),
+        ("10.1103/PhysRevD.93.016005,", ("10.1103/physrevd.93.016005",)),
+        ("doi:10.1/a https://doi.org/10.2/B 10.1/a", ("10.1/a", "10.2/b")),
+        # A SICI DOI holds a ";" that separates nothing.
+        (
+            "10.1002/(SICI)1097-4636(199812)43:4<421::AID-JBM9>3.0.CO;2-M",
+            ("10.1002/(sici)1097-4636(199812)43:4<421::aid-jbm9>3.0.co;2-m",),
+        ),
+        ("not a doi", ()),
+        (None, ()),
+    ],
+)
+def test_split_dois(raw: str | None, expected: tuple[str, ...]) -> None:
+    assert split_dois(raw) == expected
+    assert normalize_doi(raw) == (expected[0] if expected else None)

@@ -1,0 +1,89 @@
+"""``scholarflow harvest s2`` / ``harvest openalex``: citation look-ups of the stored works.
+
+Light at import time: the pipeline (SQLAlchemy, httpx) is imported when a harvest runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from flows.cli.common import Attempt, UserError, progress_unless_quiet
+
+CITATION_SOURCES = ("s2", "openalex")
+
+
+def add_harvest_options(harvest: argparse.ArgumentParser) -> None:
+    """The options of the citation sources on ``scholarflow harvest``."""
+    harvest.add_argument(
+        "--citations-max-age",
+        dest="citations_max_age",
+        type=int,
+        metavar="DAYS",
+        help="s2/openalex: ask again about works last asked at least DAYS days ago "
+        "(default $SCHOLARFLOW_CITATION_MAX_AGE_DAYS or 7; 0: every work)",
+    )
+    harvest.add_argument(
+        "--citations-max-requests",
+        dest="citations_max_requests",
+        type=int,
+        metavar="N",
+        help="s2/openalex: stop after N requests per source (the run ends blocked; the next "
+        "one continues)",
+    )
+
+
+def _skipped(args: argparse.Namespace, source: str) -> bool:
+    """Skipped when the harvest was narrowed to arXiv ids or sets without naming ``source``."""
+    named = source in (args.sources or [])
+    return not named and bool(getattr(args, "ids", None) or getattr(args, "sets", None))
+
+
+def _options(args: argparse.Namespace) -> tuple[int, int | None]:
+    from flows.pipelines.citations import max_age_from_env
+
+    max_age = getattr(args, "citations_max_age", None)
+    if max_age is None:
+        try:
+            max_age = max_age_from_env()
+        except ValueError as exc:
+            raise UserError(str(exc)) from exc
+    if max_age < 0:
+        raise UserError(f"--citations-max-age must be >= 0, got {max_age}")
+    return max_age, getattr(args, "citations_max_requests", None)
+
+
+def harvest_s2_cli(args: argparse.Namespace, sessions: Any, attempt: Attempt) -> None:
+    """One Semantic Scholar look-up run; the key comes from ``SCHOLARFLOW_S2_API_KEY``."""
+    if _skipped(args, "s2"):
+        return
+    from flows.pipelines.citations import harvest_citations, s2_harvester
+    from harvesters.s2.client import api_key_from_env
+
+    max_age, max_requests = _options(args)
+    harvester = s2_harvester(
+        api_key=api_key_from_env(), replay=bool(args.replay), max_requests=max_requests
+    )
+    attempt(
+        lambda: harvest_citations(
+            sessions, harvester, max_age_days=max_age, progress=progress_unless_quiet(args)
+        )
+    )
+
+
+def harvest_openalex_cli(args: argparse.Namespace, sessions: Any, attempt: Attempt) -> None:
+    """One OpenAlex look-up run; the mailto comes from ``SCHOLARFLOW_OPENALEX_MAILTO``."""
+    if _skipped(args, "openalex"):
+        return
+    from flows.pipelines.citations import harvest_citations, openalex_harvester
+    from harvesters.openalex.client import mailto_from_env
+
+    max_age, max_requests = _options(args)
+    harvester = openalex_harvester(
+        mailto=mailto_from_env(), replay=bool(args.replay), max_requests=max_requests
+    )
+    attempt(
+        lambda: harvest_citations(
+            sessions, harvester, max_age_days=max_age, progress=progress_unless_quiet(args)
+        )
+    )

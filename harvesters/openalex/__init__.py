@@ -1,0 +1,1 @@
+"""OpenAlex: citation counts, citations per year and cross-identifiers of known works."""

@@ -1,0 +1,1 @@
+"""Semantic Scholar Graph API: citation counts and cross-identifiers of known works, in batches."""

@@ -1,0 +1,156 @@
+"""Semantic Scholar Graph API over the shared polite client.
+
+``POST /graph/v1/paper/batch`` takes up to 500 ids (``DOI:…``, ``ARXIV:…``, ``ACL:…``,
+``PMID:…``, ``CorpusId:…`` or a bare paperId) and answers a list in the same order, ``null`` for
+an id it does not know. The optional API key goes in the ``x-api-key`` header only: never in a
+URL, a log line, an error message or ``repr``. Without a key the rate limit is shared by every
+anonymous caller, so 429s are normal: they are retried with backoff and ``Retry-After``, and a
+429 that persists, like a spent request budget, raises BudgetSpentError.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+
+from harvesters.citations import BudgetSpentError, RequestBudget
+from harvesters.errors import SourceHTTPError, SourceResponseError
+from harvesters.http.client import PoliteHttpClient
+from harvesters.http.politeness import RetryPolicy
+
+logger = logging.getLogger(__name__)
+
+API_URL = "https://api.semanticscholar.org/graph/v1"
+API_KEY_ENV = "SCHOLARFLOW_S2_API_KEY"
+BATCH_LIMIT = 500
+FIELDS = "paperId,externalIds,title,year,venue,publicationDate,citationCount,authors"
+
+
+def api_key_from_env() -> str | None:
+    """The key in ``SCHOLARFLOW_S2_API_KEY``, or None when unset or blank."""
+    return os.environ.get(API_KEY_ENV, "").strip() or None
+
+
+class S2Client:
+    """Batch and single-paper look-ups; ``sleep`` and ``transport`` are injectable for tests."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str = API_URL,
+        min_interval: float | None = None,
+        retry: RetryPolicy | None = None,
+        max_requests: int | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.has_key = bool(api_key)
+        self.budget = RequestBudget(max_requests)
+        # With a key S2 grants 1 request/s; anonymous callers share a pool, so go slower.
+        interval = min_interval if min_interval is not None else (1.0 if api_key else 3.0)
+        self.http = PoliteHttpClient(
+            min_interval=interval,
+            retry=retry or RetryPolicy(max_attempts=5, backoff=(5.0, 15.0, 45.0, 90.0)),
+            sleep=sleep,
+            headers={"x-api-key": api_key} if api_key else None,
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"S2Client(base_url={self.base_url!r}, api_key={'***' if self.has_key else None})"
+
+    @property
+    def requests_made(self) -> int:
+        return self.http.requests_made
+
+    def batch(self, ids: Sequence[str], fields: str = FIELDS) -> list[dict[str, Any] | None]:
+        """The paper objects for ``ids``, in order, None where S2 knows no such paper.
+
+        Raises ValueError for more than 500 ids, BudgetSpentError (budget spent, or 429s after
+        retries), SourceResponseError (a 400, or an answer that is not a list of the same
+        length) and SourceHTTPError / SourceUnavailableError otherwise.
+        """
+        if len(ids) > BATCH_LIMIT:
+            raise ValueError(f"at most {BATCH_LIMIT} ids per batch, got {len(ids)}")
+        url = f"{self.base_url}/paper/batch"
+        # Compact separators: the body is part of a recording's key, and this is what
+        # httpx's ``json=`` (used by the recorded semanticscholar client) sends.
+        body = json.dumps({"ids": list(ids)}, separators=(",", ":")).encode("utf-8")
+        response = self._send("POST", url, {"fields": fields}, body)
+        data = _json(response, url)
+        if not isinstance(data, list) or len(data) != len(ids):
+            raise SourceResponseError(
+                url, f"expected a list of {len(ids)} papers, got {type(data).__name__}"
+            )
+        return [p if isinstance(p, dict) else None for p in data]
+
+    def paper(self, paper_id: str, fields: str = FIELDS) -> dict[str, Any] | None:
+        """One paper by id (any form the batch takes), None when S2 answers 404.
+
+        Raises as :meth:`batch` does.
+        """
+        url = f"{self.base_url}/paper/{paper_id}"
+        try:
+            response = self._send("GET", url, {"fields": fields}, None)
+        except SourceHTTPError as exc:
+            if exc.status == 404:
+                logger.info("Semantic Scholar has no paper %s: %s", paper_id, exc.detail)
+                return None
+            raise
+        data = _json(response, url)
+        if not isinstance(data, dict):
+            raise SourceResponseError(url, "expected a paper object")
+        return data
+
+    def _send(
+        self, method: str, url: str, params: dict[str, str], body: bytes | None
+    ) -> httpx.Response:
+        self.budget.spend(f"{method} {url}")
+        try:
+            return self.http.request(method, url, params, content=body)
+        except SourceHTTPError as exc:
+            if exc.status == 429:
+                raise BudgetSpentError(f"Semantic Scholar keeps answering 429: {exc}") from exc
+            if exc.status == 400:
+                raise SourceResponseError(
+                    exc.url, f"Semantic Scholar rejected the request: {_error(exc.detail)}"
+                ) from exc
+            if exc.status == 403:
+                hint = "the API key was refused" if self.has_key else "access refused"
+                raise SourceHTTPError(exc.url, 403, exc.attempts, hint) from exc
+            raise
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> S2Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _json(response: httpx.Response, url: str) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise SourceResponseError(url, f"not JSON: {response.text[:120]!r}") from exc
+
+
+def _error(detail: str) -> str:
+    """S2's ``{"error": "..."}`` message, else the body's start."""
+    try:
+        doc = json.loads(detail)
+    except ValueError:
+        return detail
+    if isinstance(doc, dict):
+        return str(doc.get("error") or doc.get("message") or detail)
+    return detail

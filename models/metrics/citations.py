@@ -1,0 +1,180 @@
+"""Which citation count the metrics use for a canonical work: one value per source, never a
+sum over duplicates.
+
+Today the only source is Google Scholar's per-publication "cited by" count. A work may carry
+several Scholar entries (co-authors' profiles both list it, or one profile lists it twice);
+their counts are observations of one number by one source, so exactly one is taken: **the most
+recently observed entry** (``scholar_publication.observed_at``; on a tie, the entry listed
+first on its profile, then the lower ``author_pub_id``). The entries not taken are kept in
+``others`` so a reader can see them. Neither the maximum nor the sum is used: the maximum
+prefers stale counts of duplicates, and the sum counts a paper's citations twice.
+
+Extension point: when the open citation sources land (``models.citations.work_citations``),
+they become further providers in :data:`PROVIDERS`; :func:`citation_counts` keeps the first
+provider's value per work (the precedence is that list's order) and records the rest in
+``others``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, case, select
+from sqlalchemy.orm import Session
+
+from models.identity.tables import WorkMention
+from models.provenance import SourceRecord
+from models.scholar.tables import ScholarProfile, ScholarPublication
+
+log = logging.getLogger(__name__)
+
+_IN_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One source's count of a work's citations, as of ``observed_on`` (``entry``: which of
+    the source's records said it, e.g. a Scholar ``author_pub_id``)."""
+
+    source: str
+    count: int
+    observed_on: date
+    entry: str
+
+
+@dataclass(frozen=True)
+class CitationCount:
+    """The count the metrics use for one work, the source and day it comes from, the
+    per-year counts when the source has them, and the observations not taken."""
+
+    count: int
+    source: str
+    observed_on: date
+    entry: str
+    per_year: Mapping[int, int] | None = field(default=None, hash=False)
+    others: tuple[Observation, ...] = ()
+
+
+WorkFilter = Sequence[int] | Select[Any]
+Provider = Callable[[Session, WorkFilter], dict[int, CitationCount]]
+
+
+def citation_counts(session: Session, work_ids: WorkFilter) -> dict[int, CitationCount]:
+    """The citation count of each work of ``work_ids`` that has one (a work with no known
+    count is absent, never 0). ``work_ids`` is a sequence of ids or a ``select`` of work ids
+    (the set-based callers pass a subquery instead of shipping ids)."""
+    found: dict[int, CitationCount] = {}
+    for provider in PROVIDERS:
+        for work_id, value in provider(session, work_ids).items():
+            kept = found.get(work_id)
+            if kept is None:
+                found[work_id] = value
+            else:
+                extra = Observation(value.source, value.count, value.observed_on, value.entry)
+                found[work_id] = _with_others(kept, (extra, *value.others))
+    return found
+
+
+def _with_others(kept: CitationCount, more: Iterable[Observation]) -> CitationCount:
+    return CitationCount(
+        kept.count,
+        kept.source,
+        kept.observed_on,
+        kept.entry,
+        kept.per_year,
+        (*kept.others, *more),
+    )
+
+
+def scholar_citations(session: Session, work_ids: WorkFilter) -> dict[int, CitationCount]:
+    """Scholar's count per work: the most recently observed of the work's Scholar entries
+    (see the module docstring), with its per-year counts when its page was filled."""
+    rows: list[Any] = []
+    for where in _work_conditions(work_ids):
+        rows += session.execute(_scholar_query(where)).all()
+    by_work: dict[int, list[Any]] = {}
+    for row in rows:
+        by_work.setdefault(row.work_id, []).append(row)
+    result: dict[int, CitationCount] = {}
+    for work_id, entries in by_work.items():
+        entries.sort(key=lambda r: (-_ts(r.observed_at), r.position, r.author_pub_id))
+        best, rest = entries[0], entries[1:]
+        result[work_id] = CitationCount(
+            count=int(best.num_citations or 0),
+            source="scholar",
+            observed_on=best.observed_at.date(),
+            entry=best.author_pub_id,
+            per_year=_per_year(best.filled_payload),
+            others=tuple(
+                Observation(
+                    "scholar", int(r.num_citations or 0), r.observed_at.date(), r.author_pub_id
+                )
+                for r in rest
+            ),
+        )
+    return result
+
+
+def _ts(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+def _work_conditions(work_ids: WorkFilter) -> Iterable[Any]:
+    """SQL conditions on ``work_mention.work_id``: one per chunk of ids, or one subquery."""
+    if isinstance(work_ids, Select):
+        yield WorkMention.work_id.in_(work_ids)
+        return
+    ids = sorted(set(work_ids))
+    for start in range(0, len(ids), _IN_CHUNK):
+        yield WorkMention.work_id.in_(ids[start : start + _IN_CHUNK])
+
+
+def _scholar_query(where: Any) -> Select[Any]:
+    # Scholar mentions carry their profile (the ``USER`` of ``USER:PUB``): joining the profile
+    # first lets the publication be found through its unique (profile_id, author_pub_id) index.
+    return (
+        select(
+            WorkMention.work_id,
+            ScholarPublication.author_pub_id,
+            ScholarPublication.num_citations,
+            ScholarPublication.observed_at,
+            ScholarPublication.position,
+            # only filled pages have per-year counts; the others' payloads are not read
+            case(
+                (ScholarPublication.filled_at.is_not(None), ScholarPublication.payload),
+                else_=None,
+            ).label("filled_payload"),
+        )
+        .join(SourceRecord, SourceRecord.id == WorkMention.source_record_id)
+        .join(ScholarProfile, ScholarProfile.scholar_id == WorkMention.profile)
+        .join(
+            ScholarPublication,
+            and_(
+                ScholarPublication.profile_id == ScholarProfile.id,
+                ScholarPublication.author_pub_id == SourceRecord.source_id,
+            ),
+        )
+        # no condition on source_record.source: the record of a Scholar mention is Scholar's,
+        # and SQLite would otherwise scan every Scholar record from that index
+        .where(WorkMention.source == "scholar", where)
+    )
+
+
+def _per_year(payload: str | None) -> dict[int, int] | None:
+    if not payload:
+        return None
+    try:
+        counts = json.loads(payload).get("cites_per_year")
+        return {int(y): int(n) for y, n in counts.items()} if counts else None
+    except (ValueError, TypeError, AttributeError):
+        log.warning("stored Scholar per-year counts unreadable; left out")
+        return None
+
+
+#: Citation sources in precedence order; the first with a count for a work wins.
+PROVIDERS: list[Provider] = [scholar_citations]

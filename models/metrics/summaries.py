@@ -1,0 +1,502 @@
+"""Per-author metric summaries computed from merged (canonical) works, never raw records.
+
+Set-based: :func:`read_inputs` reads what a batch of authors needs with a handful of queries
+(authorships, the works' co-authorships, works, citation counts, repositories, Scholar's
+reported numbers); :func:`summarize` then computes one author's summary in Python with the
+definitions of :mod:`models.metrics.indices`.
+
+Conventions beyond the indices' own:
+
+* A work's citation count is :func:`models.metrics.citations.citation_counts`' value (one per
+  source, never a sum of duplicates); a work without one is counted in the works but in no
+  citation index, and shows in ``coverage``. So ``h <= works_with_citations <= works``.
+* ``n_authors`` of a work is its number of authorships; the author is *first author* at
+  position 0 and *last author* at the final position of a work with at least two authors.
+* Per-year counts: the author's citations per year are the sum of the works' per-year counts,
+  *complete* only when every cited work has them. The 5-year variants (Scholar's "since
+  YEAR" column: ``current_year - 5`` on) are computed only from complete per-year counts;
+  otherwise they are None and ``five_year_basis`` says why (Scholar's own reported 5-year
+  numbers stay beside them). ``citations_per_year`` uses the per-year counts when complete,
+  else the total divided by the years since the first work (``citations_per_year_basis``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.authors import Author, Authorship
+from models.github.tables import GitHubAuthorRepository, GitHubRepository, GitHubWorkRepository
+from models.metrics import indices
+from models.metrics.citations import CitationCount, citation_counts
+from models.metrics.indices import Paper
+from models.scholar.tables import ScholarProfile, ScholarPublication
+from models.works import Work
+
+TOP = 10
+
+
+@dataclass(frozen=True)
+class WorkInput:
+    """One canonical work of an author, as the summary sees it."""
+
+    work_id: int
+    year: int | None
+    position: int
+    n_authors: int
+    categories: tuple[str, ...]
+    venues: tuple[str, ...]
+    citation: CitationCount | None
+
+    @property
+    def is_last_author(self) -> bool:
+        return self.n_authors >= 2 and self.position == self.n_authors - 1
+
+    def paper(self) -> Paper:
+        c = self.citation
+        return Paper(
+            c.count if c else None,
+            self.year,
+            self.n_authors,
+            c.per_year if c and c.per_year is not None else None,
+        )
+
+
+@dataclass(frozen=True)
+class ScholarReported:
+    """What one linked Scholar profile reports about the author."""
+
+    scholar_id: str
+    citedby: int | None
+    hindex: int | None
+    i10index: int | None
+    citedby5y: int | None
+    hindex5y: int | None
+    i10index5y: int | None
+    observed_at: datetime
+    cites_per_year: dict[str, int] = field(default_factory=dict)  # the profile's histogram
+    listed: int = 0  # publications the profile lists, as stored
+    listed_citations: int = 0  # the sum of their "cited by" counts
+
+
+_SCHOLAR_FIELDS = tuple(f.name for f in fields(ScholarReported))
+
+
+@dataclass
+class AuthorInputs:
+    """Everything one author's summary is computed from."""
+
+    author_id: int
+    name: str
+    works: list[WorkInput] = field(default_factory=list)
+    coauthors: Counter[int] = field(default_factory=Counter)
+    coauthor_names: dict[int, str] = field(default_factory=dict)
+    repositories: dict[int, tuple[str, int, str]] = field(default_factory=dict)
+    scholar: list[ScholarReported] = field(default_factory=list)
+
+    def fingerprint(self, current_year: int) -> str:
+        """SHA-256 of every input value the summary depends on (works, positions, author
+        counts, citation counts and their source, per-year counts, topics, co-authors,
+        repositories and stars, Scholar's reported numbers, the year). Observation dates are
+        left out: a re-harvest that reports the same numbers changes nothing."""
+        works = sorted(
+            (
+                w.work_id,
+                w.year,
+                w.position,
+                w.n_authors,
+                w.categories,
+                w.venues,
+                None
+                if w.citation is None
+                else (
+                    w.citation.source,
+                    w.citation.count,
+                    sorted((w.citation.per_year or {}).items()),
+                    sorted((o.source, o.entry, o.count) for o in w.citation.others),
+                ),
+            )
+            for w in self.works
+        )
+        scholar = sorted(
+            tuple(getattr(s, k) for k in _SCHOLAR_FIELDS if k != "observed_at")
+            for s in self.scholar
+        )
+        payload = [
+            current_year,
+            self.name,
+            works,
+            sorted(self.coauthors.items()),
+            sorted((i, self.coauthor_names.get(i)) for i in self.coauthors),
+            sorted((i, *v) for i, v in self.repositories.items()),
+            scholar,
+        ]
+        text = json.dumps(payload, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_inputs(session: Session, author_ids: Sequence[int]) -> dict[int, AuthorInputs]:
+    """The inputs of each author of ``author_ids`` (one batch: keep it to a few thousand ids),
+    in eight queries whatever the batch size. Unknown ids are absent from the result."""
+    ids = sorted(set(author_ids))
+    if not ids:
+        return {}
+    result = {
+        author_id: AuthorInputs(author_id, name)
+        for author_id, name in session.execute(
+            select(Author.id, Author.display_name).where(Author.id.in_(ids))
+        )
+    }
+    own = select(Authorship.work_id).where(Authorship.author_id.in_(ids))
+    mine: list[tuple[int, int, int]] = list(
+        session.execute(
+            select(Authorship.author_id, Authorship.work_id, Authorship.position).where(
+                Authorship.author_id.in_(ids)
+            )
+        ).tuples()
+    )
+    bylines: dict[int, list[int]] = {}
+    for work_id, author_id in session.execute(
+        select(Authorship.work_id, Authorship.author_id).where(Authorship.work_id.in_(own))
+    ):
+        bylines.setdefault(work_id, []).append(author_id)
+    works = {
+        row.id: row
+        for row in session.execute(
+            select(Work.id, Work.year, Work.categories, Work.venues).where(Work.id.in_(own))
+        )
+    }
+    counts = citation_counts(session, own)
+    seen: set[tuple[int, int]] = set()
+    for author_id, work_id, position in sorted(mine):
+        inputs = result.get(author_id)
+        work = works.get(work_id)
+        if inputs is None or work is None or (author_id, work_id) in seen:
+            continue  # one author at two positions of a work counts the work once
+        seen.add((author_id, work_id))
+        byline = bylines.get(work_id, [])
+        inputs.works.append(
+            WorkInput(
+                work_id=work_id,
+                year=work.year,
+                position=position,
+                n_authors=max(len(byline), 1),
+                categories=tuple(work.categories or ()),
+                venues=tuple(work.venues or ()),
+                citation=counts.get(work_id),
+            )
+        )
+        inputs.coauthors.update({a for a in byline if a != author_id})
+    _names(session, result)
+    _repositories(session, result, ids, own)
+    _scholar(session, result, ids)
+    return result
+
+
+def _names(session: Session, result: dict[int, AuthorInputs]) -> None:
+    """Display names of each author's top co-authors (the only ones a summary shows)."""
+    wanted: set[int] = set()
+    for inputs in result.values():
+        wanted |= {a for a, _ in _top(inputs.coauthors)}
+    names: dict[int, str] = {}
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), 5000):
+        names.update(
+            session.execute(
+                select(Author.id, Author.display_name).where(
+                    Author.id.in_(ordered[start : start + 5000])
+                )
+            ).all()
+        )
+    for inputs in result.values():
+        inputs.coauthor_names = {a: names.get(a, "?") for a, _ in _top(inputs.coauthors)}
+
+
+def _top(counter: Counter[int]) -> list[tuple[int, int]]:
+    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
+
+
+def _repositories(
+    session: Session, result: dict[int, AuthorInputs], ids: list[int], own: Any
+) -> None:
+    """Repositories of each author's GitHub login (``owner``) and of their works (``paper``)."""
+    columns = (GitHubRepository.id, GitHubRepository.full_name, GitHubRepository.stars)
+    for author_id, repo_id, name, stars in session.execute(
+        select(GitHubAuthorRepository.author_id, *columns)
+        .join(GitHubRepository, GitHubRepository.id == GitHubAuthorRepository.repository_id)
+        .where(GitHubAuthorRepository.author_id.in_(ids))
+    ):
+        result[author_id].repositories[repo_id] = (name, stars or 0, "owner")
+    by_work: dict[int, list[tuple[int, str, int]]] = {}
+    for work_id, repo_id, name, stars in session.execute(
+        select(GitHubWorkRepository.work_id, *columns)
+        .join(GitHubRepository, GitHubRepository.id == GitHubWorkRepository.repository_id)
+        .where(GitHubWorkRepository.work_id.in_(own))
+    ):
+        by_work.setdefault(work_id, []).append((repo_id, name, stars or 0))
+    for inputs in result.values():
+        for work in inputs.works:
+            for repo_id, name, stars in by_work.get(work.work_id, ()):
+                inputs.repositories.setdefault(repo_id, (name, stars, "paper"))
+
+
+def _scholar(session: Session, result: dict[int, AuthorInputs], ids: list[int]) -> None:
+    listed = {
+        sid: (n, total or 0)
+        for sid, n, total in session.execute(
+            select(
+                ScholarProfile.scholar_id,
+                func.count(ScholarPublication.id),
+                func.sum(ScholarPublication.num_citations),
+            )
+            .join(ScholarPublication, ScholarPublication.profile_id == ScholarProfile.id)
+            .where(ScholarProfile.author_id.in_(ids), ScholarPublication.listed.is_(True))
+            .group_by(ScholarProfile.scholar_id)
+        )
+    }
+    for p in session.execute(
+        select(
+            ScholarProfile.author_id,
+            ScholarProfile.scholar_id,
+            ScholarProfile.citedby,
+            ScholarProfile.hindex,
+            ScholarProfile.i10index,
+            ScholarProfile.citedby5y,
+            ScholarProfile.hindex5y,
+            ScholarProfile.i10index5y,
+            ScholarProfile.observed_at,
+            ScholarProfile.cites_per_year,
+        )
+        .where(ScholarProfile.author_id.in_(ids))
+        .order_by(ScholarProfile.scholar_id)
+    ):
+        result[p.author_id].scholar.append(
+            ScholarReported(
+                *p[1:-1],
+                {str(y): int(n) for y, n in sorted((p.cites_per_year or {}).items())},
+                *listed.get(p.scholar_id, (0, 0)),
+            )
+        )
+
+
+# --------------------------------------------------------------------------- computing
+
+
+def summarize(inputs: AuthorInputs, *, current_year: int) -> dict[str, Any]:
+    """One author's summary as a JSON-ready dict (keys documented in README's schema section).
+
+    Raises ValueError when a work is dated after ``current_year`` (the indices' rule).
+    """
+    papers = [w.paper() for w in inputs.works]
+    with_counts, total = indices.coverage(papers)
+    h = indices.h_index(papers)
+    assert h is None or h <= with_counts <= total  # the indices guarantee it; never report more
+    years = [w.year for w in inputs.works if w.year is not None]
+    years = [y for y in years if y <= current_year]  # a future-dated record must not crash
+    dated = [p for p in papers if p.year is None or p.year <= current_year]
+    sources = Counter(w.citation.source for w in inputs.works if w.citation)
+    per_year, complete, with_per_year = _histogram(inputs.works)
+    since = indices.scholar_since_year(current_year)
+    citations = indices.citations_total(papers)
+    summary: dict[str, Any] = {
+        "author_id": inputs.author_id,
+        "name": inputs.name,
+        "current_year": current_year,
+        "works": total,
+        "works_with_citations": with_counts,
+        "coverage": {
+            "works": total,
+            "with_citation_count": with_counts,
+            "without_citation_count": total - with_counts,
+            "by_source": dict(sorted(sources.items())),
+            "with_per_year_counts": with_per_year,
+        },
+        "first_year": min(years) if years else None,
+        "last_year": max(years) if years else None,
+        "citations": citations,
+        "h_index": h,
+        "i10_index": indices.i10_index(papers),
+        "g_index": indices.g_index(papers),
+        "e_index": indices.e_index(papers),
+        "m_quotient": indices.m_quotient(dated, current_year=current_year),
+        "hc_index": indices.hc_index(dated, current_year=current_year),
+        "hi_index": indices.hi_index(papers),
+        "hi_norm": indices.hi_norm_index(papers),
+        "hm_index": indices.hm_index(papers),
+        "awcr": indices.awcr(dated, current_year=current_year),
+        "aw_index": indices.aw_index(dated, current_year=current_year),
+        "citations_mean": indices.citations_per_paper_mean(papers),
+        "citations_median": indices.citations_per_paper_median(papers),
+        "citations_by_year": {str(y): n for y, n in sorted(per_year.items())},
+        "since_year": since,
+    }
+    summary.update(_per_year_metrics(papers, per_year, complete, citations, years, current_year))
+    summary.update(
+        {
+            "first_author": sum(w.position == 0 for w in inputs.works),
+            "last_author": sum(w.is_last_author for w in inputs.works),
+            "coauthors": [
+                {"author_id": a, "name": inputs.coauthor_names.get(a, "?"), "works": n}
+                for a, n in _top(inputs.coauthors)
+            ],
+            "topics": _ranked(c for w in inputs.works for c in w.categories),
+            "venues": _ranked(v for w in inputs.works for v in w.venues),
+        }
+    )
+    repos = sorted(inputs.repositories.values(), key=lambda r: (-r[1], r[0].lower()))
+    summary["repositories"] = [{"full_name": n, "stars": s, "relation": r} for n, s, r in repos]
+    summary["repository_count"] = len(repos)
+    summary["stars"] = sum(s for _, s, _ in repos)
+    summary["scholar"] = _compared(inputs, summary)
+    return summary
+
+
+def _histogram(works: Sequence[WorkInput]) -> tuple[dict[int, int], bool, int]:
+    """Summed per-year counts, whether every cited work contributed, and how many did."""
+    per_year: Counter[int] = Counter()
+    complete, contributing = True, 0
+    for w in works:
+        c = w.citation
+        if c is None:
+            continue
+        if c.per_year is not None:
+            per_year.update(c.per_year)
+            contributing += 1
+        elif c.count > 0:
+            complete = False
+    return dict(per_year), complete and contributing > 0, contributing
+
+
+def _per_year_metrics(
+    papers: list[Paper],
+    per_year: dict[int, int],
+    complete: bool,
+    citations: int | None,
+    years: list[int],
+    current_year: int,
+) -> dict[str, Any]:
+    since = indices.scholar_since_year(current_year)
+    if complete and max(per_year, default=current_year) <= current_year:
+        return {
+            "citations_per_year": indices.citations_per_year(per_year, current_year=current_year),
+            "citations_per_year_basis": "per-year counts of the works",
+            "citations_5y": indices.citations_since(per_year, since),
+            "h_index_5y": indices.h_index_since(papers, since),
+            "i10_index_5y": indices.i10_index_since(papers, since),
+            "five_year_basis": f"per-year counts of every cited work, {since} on",
+        }
+    rate = None
+    if citations is not None and years:
+        rate = citations / (current_year - min(years) + 1)
+    return {
+        "citations_per_year": rate,
+        "citations_per_year_basis": "total citations / years since the first work",
+        "citations_5y": None,
+        "h_index_5y": None,
+        "i10_index_5y": None,
+        "five_year_basis": "unavailable: not every cited work has per-year counts "
+        "(a total cannot be split by year); see Scholar's reported 5-year numbers",
+    }
+
+
+def _ranked(values: Any) -> list[dict[str, Any]]:
+    counts = Counter(values)
+    return [
+        {"name": k, "works": n} for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ][:TOP]
+
+
+def _compared(inputs: AuthorInputs, summary: dict[str, Any]) -> dict[str, Any] | None:
+    """Scholar's own numbers (the most recently observed linked profile) beside the computed
+    ones, the difference (computed - reported), and what the merge explains."""
+    if not inputs.scholar:
+        return None
+    reported = max(inputs.scholar, key=lambda s: s.observed_at)
+    pairs = {
+        "citations": (summary["citations"], reported.citedby),
+        "h_index": (summary["h_index"], reported.hindex),
+        "i10_index": (summary["i10_index"], reported.i10index),
+        "citations_5y": (summary["citations_5y"], reported.citedby5y),
+        "h_index_5y": (summary["h_index_5y"], reported.hindex5y),
+        "i10_index_5y": (summary["i10_index_5y"], reported.i10index5y),
+    }
+    comparison = {
+        name: {
+            "computed": mine,
+            "reported": theirs,
+            "difference": None if mine is None or theirs is None else mine - theirs,
+        }
+        for name, (mine, theirs) in pairs.items()
+    }
+    return {
+        "profiles": [
+            {k: getattr(s, k) for k in _SCHOLAR_FIELDS} | {"observed_at": s.observed_at.isoformat()}
+            for s in inputs.scholar
+        ],
+        "compared_with": reported.scholar_id,
+        "comparison": comparison,
+        "explanations": _explanations(inputs, reported),
+    }
+
+
+def _explanations(inputs: AuthorInputs, reported: ScholarReported) -> list[str]:
+    """Why computed and reported numbers may differ, as far as the merge can tell."""
+    notes: list[str] = []
+    profiles = {s.scholar_id for s in inputs.scholar}
+    on_profile = sum(
+        1
+        for w in inputs.works
+        if w.citation and any(_profile(e) == reported.scholar_id for e in _entries(w.citation))
+    )
+    if reported.citedby is not None and reported.listed_citations < reported.citedby:
+        notes.append(
+            f"the stored publication list of {reported.scholar_id} sums to "
+            f"{reported.listed_citations} of the {reported.citedby} citations Scholar reports: "
+            "only part of the list was harvested (or Scholar counts citations of entries it "
+            "no longer lists)"
+        )
+    if reported.listed != on_profile:
+        notes.append(
+            f"the profile {reported.scholar_id} lists {reported.listed} publication(s) as "
+            f"stored; {on_profile} of this author's merged works carry one of them (Scholar's "
+            "numbers count every listed entry, including ones not attributed here or not "
+            "harvested)"
+        )
+    merged = extra = 0
+    for w in inputs.works:
+        c = w.citation
+        if c is None or c.source != "scholar":
+            continue
+        own = [o for o in c.others if o.source == "scholar" and _profile(o.entry) in profiles]
+        if own and _profile(c.entry) in profiles:
+            merged += 1
+            extra += sum(o.count for o in own)
+    if merged:
+        notes.append(
+            f"{merged} work(s) appear as several entries on the Scholar profile; Scholar counts "
+            f"each entry, scholarflow counts each work once ({extra} citations of the duplicate "
+            "entries not added)"
+        )
+    missing = sum(w.citation is None for w in inputs.works)
+    if missing:
+        notes.append(f"{missing} work(s) have no known citation count and are left out")
+    return notes
+
+
+def _entries(c: CitationCount) -> list[str]:
+    return [c.entry, *(o.entry for o in c.others if o.source == c.source)]
+
+
+def _profile(entry: str) -> str:
+    return entry.split(":", 1)[0]

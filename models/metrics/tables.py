@@ -1,0 +1,61 @@
+"""Computed author metrics: the current summary per author and one snapshot per computation.
+
+``author_metrics`` is what downstream readers use (one row per canonical author, the main
+numbers as columns, everything else in ``summary``); ``author_metrics_snapshot`` keeps every
+computation so trends (h-index over time) can be drawn. Written only by
+:mod:`models.metrics.store`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, JSONType, UTCDateTime
+
+
+class _MetricColumns:
+    """The headline numbers both tables carry (None: unknown, e.g. no citation data)."""
+
+    works: Mapped[int] = mapped_column(Integer)
+    works_with_citations: Mapped[int] = mapped_column(Integer)
+    citations: Mapped[int | None] = mapped_column(Integer)
+    h_index: Mapped[int | None] = mapped_column(Integer)
+    i10_index: Mapped[int | None] = mapped_column(Integer)
+    g_index: Mapped[int | None] = mapped_column(Integer)
+    m_quotient: Mapped[float | None] = mapped_column(Float)
+    citations_5y: Mapped[int | None] = mapped_column(Integer)
+    first_author: Mapped[int] = mapped_column(Integer)
+    last_author: Mapped[int] = mapped_column(Integer)
+    stars: Mapped[int] = mapped_column(Integer)
+    scholar_citations: Mapped[int | None] = mapped_column(Integer)
+    scholar_h_index: Mapped[int | None] = mapped_column(Integer)
+    scholar_i10_index: Mapped[int | None] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class AuthorMetrics(_MetricColumns, Base):
+    """The current computed summary of one canonical author."""
+
+    __tablename__ = "author_metrics"
+
+    author_id: Mapped[int] = mapped_column(
+        ForeignKey("author.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class AuthorMetricsSnapshot(_MetricColumns, Base):
+    """One computation of one author's summary (a new row only when its inputs changed)."""
+
+    __tablename__ = "author_metrics_snapshot"
+    __table_args__ = (
+        Index("ix_author_metrics_snapshot_author_id_computed_at", "author_id", "computed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("author.id", ondelete="CASCADE"))

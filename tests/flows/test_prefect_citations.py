@@ -1,0 +1,82 @@
+"""The ``harvest-citations`` Prefect flow: S2 then OpenAlex from recordings, its artifact, and
+no API key or mailto anywhere (logs, artifact, result, database)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from citation_records import versions
+from conftest import FIXTURES
+from prefect_api import artifact_markdown, flow_run_logs
+from sqlalchemy import func, select, text
+
+from flows.prefect.citations import HARVEST_CITATIONS_ARTIFACT_KEY, harvest_citations_flow
+from models.citations.tables import CitationObservation
+from models.engine import make_engine, session_factory
+from models.loader import load_batch
+
+KEY = "s2-PREFECT-secret-key-0123456789"
+MAILTO = "prefect-secret-inbox@example.org"
+
+
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_harness")
+def test_flow_run_looks_up_citations_and_leaks_no_secret(
+    database_url: str, replay_dir: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCHOLARFLOW_S2_API_KEY", KEY)
+    monkeypatch.setenv("SCHOLARFLOW_OPENALEX_MAILTO", MAILTO)
+    engine = make_engine(database_url)
+    from models.migrate import upgrade
+
+    upgrade(engine)
+    with session_factory(engine)() as session:
+        load_batch(session, versions(), None)
+        session.commit()
+    folder = replay_dir(
+        FIXTURES / "s2" / "recordings" / "versions", FIXTURES / "openalex" / "recordings" / "dois"
+    )
+
+    state = harvest_citations_flow(
+        replay=str(folder),
+        database_url=database_url,
+        s2_key_secret=None,
+        openalex_mailto_secret=None,
+        return_state=True,
+    )
+    assert state.is_completed(), state
+    result = state.result()
+    assert [(r["part"], r["status"]) for r in result["runs"]] == [
+        ("s2", "succeeded"),
+        ("openalex", "succeeded"),
+    ]
+    assert result["runs"][0]["cursor"]["found"] == 2
+    flow_run_id = state.state_details.flow_run_id
+    markdown = artifact_markdown(flow_run_id, HARVEST_CITATIONS_ARTIFACT_KEY)
+    assert "harvest-citations: succeeded" in markdown
+    logs = flow_run_logs(flow_run_id)
+    assert "with an API key" in logs and "polite pool" in logs
+    for place in (markdown, logs, json.dumps(result, default=str)):
+        assert KEY not in place and MAILTO not in place
+    with session_factory(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(CitationObservation)) == 1
+        for table in engine.dialect.get_table_names(session.connection()):
+            for row in session.execute(text(f'SELECT * FROM "{table}"')):
+                assert KEY not in repr(tuple(row)) and MAILTO not in repr(tuple(row)), table
+    engine.dispose()
+
+
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_key_comes_from_a_secret_block() -> None:
+    from prefect.blocks.system import Secret
+
+    from flows.prefect.citations import load_secret
+
+    Secret(value="from-the-block").save("sf-test-s2-key", overwrite=True)
+    assert load_secret("sf-test-s2-key") == "from-the-block"
+    assert load_secret("sf-no-such-block") is None
+    assert load_secret(None) is None

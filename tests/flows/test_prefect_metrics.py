@@ -1,0 +1,59 @@
+"""The ``compute-metrics`` Prefect flow: it stores the summaries in scope, publishes a table
+artifact of those it changed, and a second run with no input change recomputes none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    ArtifactFilterKey,
+)
+from prefect.client.schemas.objects import Artifact
+
+from flows.cli.main import main
+from flows.prefect.metrics import COMPUTE_METRICS_ARTIFACT_KEY, compute_metrics
+
+
+def table_artifact(flow_run_id: UUID, key: str) -> Artifact:
+    """The flow run's one artifact under ``key`` (only the wanted filters are sent: see
+    tests/prefect_api.py for why)."""
+    artifact_filter = ArtifactFilter(
+        key=ArtifactFilterKey(any_=[key]),
+        flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]),
+    )
+    body = {
+        "artifacts": artifact_filter.model_dump(mode="json", exclude_unset=True),
+        "sort": "CREATED_DESC",
+        "limit": 10,
+        "offset": 0,
+    }
+    with get_client(sync_client=True) as client:
+        response = client.request("POST", "/artifacts/filter", json=body)
+    (artifact,) = Artifact.model_validate_list(response.json())
+    return artifact
+
+
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_harness")
+def test_compute_metrics_flow_publishes_the_changed_summaries(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'flow.db'}"
+    for name in ("Ada Lovelace", "Alan Turing"):
+        assert main(["--database-url", url, "-q", "authors", "add", name]) == 0
+
+    state = compute_metrics(database_url=url, return_state=True)
+
+    assert state.is_completed(), state
+    result = state.result()
+    assert (result["considered"], result["computed"], result["unchanged"]) == (2, 2, 0)
+    artifact = table_artifact(state.state_details.flow_run_id, COMPUTE_METRICS_ARTIFACT_KEY)
+    assert artifact.type == "table"
+    assert "2 recomputed" in (artifact.description or "")
+    assert "Ada Lovelace" in str(artifact.data) and "Alan Turing" in str(artifact.data)
+
+    again = compute_metrics(database_url=url)
+    assert (again["computed"], again["unchanged"], again["changed"]) == (0, 2, [])

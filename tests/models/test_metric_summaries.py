@@ -1,0 +1,276 @@
+"""Per-author summaries from merged works, on SQLite and PostgreSQL (rows constructed here,
+shaped as the loader and the identity layer write them): coverage, the Scholar count rule,
+an author with no citation data, h <= works, and recomputation of changed authors only."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.authors import Author, Authorship, TrackedAuthor
+from models.identity.tables import WorkMention
+from models.metrics.citations import citation_counts
+from models.metrics.store import compute_metrics, scope_author_ids
+from models.metrics.summaries import AuthorInputs, WorkInput, summarize
+from models.metrics.tables import AuthorMetrics, AuthorMetricsSnapshot
+from models.provenance import SourceRecord
+from models.scholar.tables import ScholarProfile, ScholarPublication
+from models.works import Work
+
+NOW = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
+EARLIER = NOW - timedelta(days=30)
+USER = "AbCdEfGhAAAAJ"
+
+
+class Builder:
+    """Constructed rows: works, authorships, Scholar entries linked through mentions."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+        self.profile: ScholarProfile | None = None
+
+    def author(self, name: str, tracked: bool = False) -> int:
+        author = Author(display_name=name, name_key=name.lower())
+        self.s.add(author)
+        self.s.flush()
+        if tracked:
+            self.s.add(TrackedAuthor(name=name, author_id=author.id))
+        return author.id
+
+    def work(self, title: str, year: int | None, authors: list[int], **fields) -> int:  # type: ignore[no-untyped-def]
+        work = Work(title=title, year=year, match_key=title.lower(), canonical_source="arxiv-api")
+        for k, v in fields.items():
+            setattr(work, k, v)
+        self.s.add(work)
+        self.s.flush()
+        for position, author_id in enumerate(authors):
+            self.s.add(
+                Authorship(
+                    work_id=work.id,
+                    author_id=author_id,
+                    position=position,
+                    raw_name=f"author {author_id}",
+                    source="arxiv-api",
+                )
+            )
+        self.s.flush()
+        return work.id
+
+    def scholar_profile(self, author_id: int, **indices: int) -> None:
+        self.profile = ScholarProfile(
+            scholar_id=USER,
+            author_id=author_id,
+            name="Owner",
+            payload="{}",
+            origin="harvest",
+            observed_at=NOW,
+            **indices,
+        )
+        self.s.add(self.profile)
+        self.s.flush()
+
+    def scholar_entry(
+        self, work_id: int, pub: str, citations: int, observed_at: datetime, position: int = 0
+    ) -> None:
+        assert self.profile is not None
+        source_id = f"{USER}:{pub}"
+        record = SourceRecord(
+            source="scholar",
+            source_id=source_id,
+            payload="{}",
+            payload_format="json",
+            content_hash=hashlib.sha256(source_id.encode()).hexdigest(),
+            parsed={},
+            work_id=work_id,
+        )
+        self.s.add(record)
+        self.s.flush()
+        self.s.add(
+            WorkMention(
+                source_record_id=record.id,
+                key=f"scholar:{source_id}",
+                source="scholar",
+                title="t",
+                title_key="t",
+                profile=USER,
+                ids={"scholar_pub": source_id},
+                work_id=work_id,
+            )
+        )
+        self.s.add(
+            ScholarPublication(
+                profile_id=self.profile.id,
+                author_pub_id=source_id,
+                position=position,
+                title="t",
+                num_citations=citations,
+                payload=json.dumps({"author_pub_id": source_id}),
+                observed_at=observed_at,
+            )
+        )
+        self.s.flush()
+
+
+def _world(sessions: sessionmaker[Session]) -> dict[str, int]:
+    """Ada (tracked, Scholar profile): five works, four with Scholar counts, one of them
+    listed twice on her profile; Bob (tracked): two arXiv works, no citation data."""
+    with sessions() as session:
+        b = Builder(session)
+        ada, bob, cy = b.author("Ada", tracked=True), b.author("Bob", tracked=True), b.author("Cy")
+        w1 = b.work("one", 2015, [ada, cy], categories=["cs.CL"], venues=["acl"])
+        w2 = b.work("two", 2018, [cy, ada], categories=["cs.CL", "cs.LG"])
+        w3 = b.work("three", 2020, [ada])
+        w4 = b.work("four", 2024, [cy, ada], venues=["emnlp"])
+        b.work("five (no count)", 2025, [ada, cy])
+        b.work("bob one", 2021, [bob, cy], categories=["hep-th"])
+        b.work("bob two", None, [bob])
+        b.scholar_profile(ada, citedby=60, hindex=4, i10index=2)
+        b.scholar_entry(w1, "p1", 30, NOW, position=0)
+        # w2 is listed twice on the profile: the newer observation (12) is the one used, not
+        # the older larger one (20) and not the sum
+        b.scholar_entry(w2, "p2a", 12, NOW, position=1)
+        b.scholar_entry(w2, "p2b", 20, EARLIER, position=4)
+        b.scholar_entry(w3, "p3", 4, NOW, position=2)
+        b.scholar_entry(w4, "p4", 3, NOW, position=3)
+        session.commit()
+        return {"ada": ada, "bob": bob, "cy": cy, "w2": w2, "w3": w3}
+
+
+def _summaries(session: Session, ids: list[int]) -> dict[int, dict]:
+    return {
+        m.author_id: m.summary
+        for m in session.scalars(select(AuthorMetrics).where(AuthorMetrics.author_id.in_(ids)))
+    }
+
+
+def _snapshots(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AuthorMetricsSnapshot)) or 0
+
+
+def test_the_newest_scholar_entry_of_a_work_is_its_count(sessions) -> None:  # type: ignore[no-untyped-def]
+    ids = _world(sessions)
+    with sessions() as session:
+        counts = citation_counts(session, [ids["w2"], ids["w3"]])
+    assert counts[ids["w2"]].count == 12
+    assert counts[ids["w2"]].entry == f"{USER}:p2a"
+    assert [(o.entry, o.count) for o in counts[ids["w2"]].others] == [(f"{USER}:p2b", 20)]
+    assert counts[ids["w3"]].count == 4 and counts[ids["w3"]].source == "scholar"
+
+
+def test_summary_from_merged_works_with_coverage_and_scholar_beside(sessions) -> None:  # type: ignore[no-untyped-def]
+    ids = _world(sessions)
+    with sessions() as session:
+        run = compute_metrics(session, scope_author_ids(session), now=NOW)
+        session.commit()
+        assert (run.considered, run.computed, run.unchanged) == (2, 2, 0)
+        ada = _summaries(session, [ids["ada"]])[ids["ada"]]
+        row = session.get_one(AuthorMetrics, ids["ada"])
+
+    # counts 30, 12, 4, 3 and one unknown
+    assert ada["works"] == 5 and ada["works_with_citations"] == 4
+    assert ada["coverage"]["by_source"] == {"scholar": 4}
+    assert ada["coverage"]["without_citation_count"] == 1
+    assert (ada["citations"], ada["h_index"], ada["i10_index"], ada["g_index"]) == (49, 3, 2, 4)
+    assert ada["citations_median"] == 8.0
+    assert ada["m_quotient"] == 3 / 12  # first work 2015, in 2026
+    assert (ada["first_author"], ada["last_author"]) == (3, 2)  # w1, w3, w5; w2, w4
+    assert ada["coauthors"][0] == {"author_id": ids["cy"], "name": "Cy", "works": 4}
+    assert ada["topics"][0] == {"name": "cs.CL", "works": 2}
+    assert {v["name"] for v in ada["venues"]} == {"acl", "emnlp"}
+    comparison = ada["scholar"]["comparison"]
+    assert comparison["citations"] == {"computed": 49, "reported": 60, "difference": -11}
+    assert comparison["h_index"] == {"computed": 3, "reported": 4, "difference": -1}
+    explained = " ".join(ada["scholar"]["explanations"])
+    assert "1 work(s) appear as several entries" in explained
+    assert "1 work(s) have no known citation count" in explained
+    # the main numbers are columns too
+    assert (row.works, row.citations, row.h_index, row.scholar_h_index) == (5, 49, 3, 4)
+
+
+def test_an_author_with_no_citation_data_has_unknown_not_zero_indices(sessions) -> None:  # type: ignore[no-untyped-def]
+    ids = _world(sessions)
+    with sessions() as session:
+        compute_metrics(session, [ids["bob"]], now=NOW)
+        session.commit()
+        bob = _summaries(session, [ids["bob"]])[ids["bob"]]
+        row = session.get_one(AuthorMetrics, ids["bob"])
+    assert bob["works"] == 2 and bob["works_with_citations"] == 0
+    assert bob["coverage"]["by_source"] == {}
+    assert bob["citations"] is None and bob["h_index"] is None and bob["g_index"] is None
+    assert bob["scholar"] is None
+    assert bob["first_author"] == 2
+    assert (row.citations, row.h_index, row.works_with_citations) == (None, None, 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(0, 500)), max_size=30))
+def test_h_never_exceeds_the_works_held(counts: list[int | None]) -> None:
+    from models.metrics.citations import CitationCount
+
+    inputs = AuthorInputs(1, "X")
+    for i, count in enumerate(counts):
+        citation = None if count is None else CitationCount(count, "scholar", NOW.date(), f"e{i}")
+        inputs.works.append(WorkInput(i, 2020, 0, 1, (), (), citation))
+    s = summarize(inputs, current_year=2026)
+    h = s["h_index"]
+    assert s["works"] == len(counts)
+    assert h is None or h <= s["works_with_citations"] <= s["works"]
+    assert (h is None) == (bool(counts) and all(c is None for c in counts))
+
+
+def test_only_authors_whose_inputs_changed_are_recomputed(sessions) -> None:  # type: ignore[no-untyped-def]
+    ids = _world(sessions)
+    with sessions() as session:
+        authors = scope_author_ids(session)
+        compute_metrics(session, authors, now=NOW)
+        session.commit()
+        first = _snapshots(session)
+        assert first == 2
+
+        again = compute_metrics(session, authors, now=NOW + timedelta(hours=1))
+        session.commit()
+        assert (again.computed, again.unchanged) == (0, 2)
+        assert _snapshots(session) == first  # no snapshot written
+
+        # a re-harvest reporting the same count on a later day changes nothing either
+        session.execute(update(ScholarPublication).values(observed_at=NOW + timedelta(days=1)))
+        assert compute_metrics(session, authors, now=NOW).computed == 0
+
+        # Scholar now reports 40 for w3: only Ada is recomputed
+        session.execute(
+            update(ScholarPublication)
+            .where(ScholarPublication.author_pub_id == f"{USER}:p3")
+            .values(num_citations=40)
+        )
+        changed = compute_metrics(session, authors, now=NOW + timedelta(hours=2))
+        session.commit()
+        assert changed.computed == 1 and [s["name"] for s in changed.summaries] == ["Ada"]
+        assert _snapshots(session) == first + 1
+        ada = session.get_one(AuthorMetrics, ids["ada"])
+        assert (ada.citations, ada.h_index) == (85, 3)
+        history = session.scalars(
+            select(AuthorMetricsSnapshot.citations)
+            .where(AuthorMetricsSnapshot.author_id == ids["ada"])
+            .order_by(AuthorMetricsSnapshot.computed_at)
+        ).all()
+        assert history == [49, 85]
+
+        full = compute_metrics(session, authors, full=True, now=NOW + timedelta(hours=3))
+        assert full.computed == 2
+
+
+def test_a_new_coauthorship_recomputes_the_coauthors(sessions) -> None:  # type: ignore[no-untyped-def]
+    ids = _world(sessions)
+    with sessions() as session:
+        compute_metrics(session, [ids["ada"], ids["bob"], ids["cy"]], now=NOW)
+        session.commit()
+        b = Builder(session)
+        b.work("joint", 2026, [ids["bob"], ids["cy"]])
+        run = compute_metrics(session, [ids["ada"], ids["bob"], ids["cy"]], now=NOW)
+        assert sorted(s["name"] for s in run.summaries) == ["Bob", "Cy"]
