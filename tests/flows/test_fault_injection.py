@@ -55,11 +55,6 @@ def test_transient_faults_within_the_retry_budget_leave_the_clean_database(
     assert report.differences == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an empty first arXiv API page is taken as 'no results' and the run succeeds "
-    "without the paper (issue 14); fixed on branch h1-harvesters (cc8bc8b), not yet on main",
-)
 def test_empty_arxiv_pages_leave_the_clean_database(database_url: str, clean: Snapshot) -> None:
     report = faulty_round(_one_url(database_url), clean, SEED, 0.3)
     assert report.injector.injected["empty_atom"] > 0
