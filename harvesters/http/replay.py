@@ -58,6 +58,7 @@ __all__ = [
     "ReplayError",
     "recording",
     "replaying",
+    "set_fault_hook",
 ]
 
 logger = logging.getLogger(__name__)
@@ -496,6 +497,23 @@ class _Mode:
         raise NotImplementedError
 
 
+FaultHook = Callable[[str, str, bytes | None], "Recording | None"]
+"""Called before each replayed request with (method, url, body): returns a recording to
+serve instead (e.g. a constructed 503), raises ConnectionResetError (turned into the
+library's connection error), or returns None to
+replay as usual. Set with :func:`set_fault_hook` (tests and bench/fault_injection.py)."""
+
+_fault_hook: FaultHook | None = None
+
+
+def set_fault_hook(hook: FaultHook | None) -> FaultHook | None:
+    """Install ``hook`` for every replaying context (None removes it); returns the previous
+    one. A faulted request does not consume a recording, so the retry gets the real one."""
+    global _fault_hook
+    previous, _fault_hook = _fault_hook, hook
+    return previous
+
+
 class _Replay(_Mode):
     name = "replaying"
 
@@ -503,6 +521,11 @@ class _Replay(_Mode):
         self.recordings = recordings
 
     def _match(self, method: str, url: str, body: bytes | None) -> Recording:
+        hook = _fault_hook
+        if hook is not None:
+            injected = hook(method, url, body)
+            if injected is not None:
+                return injected
         rec = self.recordings.match(method, url, body)
         logger.debug(
             "replayed %s %s -> %d from %s", method, redact_url(url), rec.status_code, rec.path
@@ -518,13 +541,19 @@ class _Replay(_Mode):
         kwargs: dict[str, Any],
     ) -> requests.Response:
         body = _requests_body(request.body)
-        rec = self._match(request.method or "GET", request.url or "", body)
+        try:
+            rec = self._match(request.method or "GET", request.url or "", body)
+        except ConnectionResetError as exc:  # an injected fault, as a live adapter raises it
+            raise requests.ConnectionError(exc, request=request) from exc
         return _requests_response(adapter, request, rec)
 
     def httpx_send(
         self, original: _HttpxSend, transport: httpx.HTTPTransport, request: httpx.Request
     ) -> httpx.Response:
-        rec = self._match(request.method, str(request.url), request.read())
+        try:
+            rec = self._match(request.method, str(request.url), request.read())
+        except ConnectionResetError as exc:  # an injected fault, as httpcore raises it
+            raise httpx.ReadError(str(exc), request=request) from exc
         return _httpx_response(request, rec)
 
     async def httpx_send_async(
@@ -533,7 +562,10 @@ class _Replay(_Mode):
         transport: httpx.AsyncHTTPTransport,
         request: httpx.Request,
     ) -> httpx.Response:
-        rec = self._match(request.method, str(request.url), await request.aread())
+        try:
+            rec = self._match(request.method, str(request.url), await request.aread())
+        except ConnectionResetError as exc:  # an injected fault, as httpcore raises it
+            raise httpx.ReadError(str(exc), request=request) from exc
         return _httpx_response(request, rec)
 
 
