@@ -2,7 +2,8 @@
 
 Typed parameters render as a form: a list of overrides (entity, action, the two references as
 ``scholarflow explain`` prints them, a reason) and whether to re-cluster every mention. The
-database comes from the environment (SCHOLARFLOW_DATABASE_URL), never from a parameter.
+database comes from the environment (SCHOLARFLOW_DATABASE_URL), a Secret block name or a
+password-free URL, like the harvest flows.
 """
 
 from typing import Any, Literal
@@ -11,7 +12,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from pydantic import BaseModel, Field
 
-from flows.prefect.common import flow_database, md_cell
+from flows.prefect.common import DatabaseUrl, flow_database, md_cell
 
 MERGE_ARTIFACT_KEY = "merge-summary"
 
@@ -27,16 +28,29 @@ class Override(BaseModel):
 
 
 @flow(name="merge")
-def merge(overrides: list[Override] | None = None, remerge_all: bool = False) -> dict[str, Any]:
+def merge(
+    overrides: list[Override] | None = None,
+    remerge_all: bool = False,
+    database_url: DatabaseUrl | None = None,
+    database_secret: str | None = None,
+) -> dict[str, Any]:
     """Store ``overrides`` (each wins on every later merge) and re-merge what they touch; with
     ``remerge_all``, re-cluster every mention. Returns the counts. Raises what the override
-    step raises for an unknown reference (the run fails, nothing is stored)."""
+    step raises for an unknown reference (the run fails, nothing is stored).
+
+    Args:
+        overrides: Operator decisions to store and apply.
+        remerge_all: Re-cluster every mention (after a change of the matching rules).
+        database_url: SQLAlchemy URL without a password. Empty: the Secret block
+            ``database_secret``, else SCHOLARFLOW_DATABASE_URL, else the default file.
+        database_secret: Name of a Prefect Secret block holding the database URL.
+    """
     from models.identity.merge import merge_all, take_merge_lock
     from models.identity.overrides import add_override
 
     logger = get_run_logger()
     applied: list[dict[str, Any]] = []
-    with flow_database(None) as sessions, sessions() as session:
+    with flow_database(database_url, database_secret) as sessions, sessions() as session:
         for item in overrides or []:
             result = add_override(
                 session, item.entity, item.action, item.left, item.right, item.reason

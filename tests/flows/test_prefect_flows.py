@@ -137,7 +137,7 @@ def test_window_then_nightly_continues_from_the_stored_datestamp(db_url: str) ->
 
     # Every source ran as its own subflow; with no tracked author and no known repository
     # the other three had nothing to do (and sent no request: none is recorded).
-    assert list(results) == ["arxiv", "acl", "scholar", "github"]
+    assert list(results) == ["arxiv", "acl", "scholar", "github", "merge"]
     for source in ("acl", "scholar", "github"):
         assert results[source]["status"] == "succeeded", results[source]
     assert results["arxiv"]["status"] == "succeeded"
@@ -150,14 +150,19 @@ def test_window_then_nightly_continues_from_the_stored_datestamp(db_url: str) ->
 @pytest.mark.prefect
 @pytest.mark.usefixtures("prefect_harness")
 def test_nightly_reports_a_failed_source_and_fails_when_all_did(db_url: str) -> None:
+    from prefect_api import artifact_markdown
+
     # Nothing stored for math: the window starts yesterday, which has no recording.
     partial = nightly(sets=["math"], replay_dir=REPLAY, database_url=db_url, return_state=True)
     state = nightly(
         sets=["math"], sources=["arxiv"], replay_dir=REPLAY, database_url=db_url, return_state=True
     )
 
-    # arXiv failed, the other sources still ran: the nightly run completes and says so.
+    # arXiv failed, the other sources still ran: the nightly run completes, but as
+    # "Partial", not as a clean Completed, and its own page lists what failed.
     assert partial.is_completed(), partial
+    assert partial.name == "Partial", partial
+    assert "arxiv/window:math" in (partial.message or "")
     results = partial.result()
     assert results["arxiv"]["status"] == "failed"
     assert [s for s, r in results.items() if r["status"] == "succeeded"] == [
@@ -165,12 +170,19 @@ def test_nightly_reports_a_failed_source_and_fails_when_all_did(db_url: str) -> 
         "scholar",
         "github",
     ]
+    assert results["merge"]["status"] == "skipped"  # nothing pending: loads merge as they go
+    failures = artifact_markdown(partial.state_details.flow_run_id, "nightly-failures")
+    assert "1 failing part" in failures
+    assert "| arxiv/window:math | failed | NoRecordingError" in failures
+    summary = artifact_markdown(partial.state_details.flow_run_id, "nightly-summary")
+    assert summary.startswith("# nightly: partial")
+    assert "| acl |" in summary and "| github |" in summary
 
     # Only arXiv asked for, and it failed: the nightly run fails.
     assert state.is_failed(), state
     exc = state.result(raise_on_failure=False)
     assert isinstance(exc, HarvestFailedError)
-    assert list(exc.result) == ["arxiv"]
+    assert list(exc.result) == ["arxiv", "merge"]
     arxiv = exc.result["arxiv"]
     assert arxiv["status"] == "failed"
     (run,) = arxiv["runs"]
