@@ -10,8 +10,11 @@ seconds on 2 cores); the two-worker test starts its second worker itself.
 from __future__ import annotations
 
 import contextlib
+import re
+import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -180,3 +183,125 @@ def test_two_workers_running_one_source_at_once_take_turns_and_store_no_duplicat
     # ...so the second found everything stored: no duplicate work, identifier or record.
     assert (first.inserted, second.inserted, second.unchanged) == (3, 0, 3)
     assert _counts(pg_url) == {"Work": 3, "WorkIdentifier": 5, "SourceRecord": 3}
+
+
+# --------------------------------------------------------------------------- the browser
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; CI installs it (.ci/run)
+SCREENSHOTS = REPO / "docs" / "screenshots"
+
+
+def _field(page: Any, name: str) -> Any:
+    """The custom-run form's block for parameter ``name`` (its label reads "name (...)")."""
+    label = page.locator(".p-label__label", has_text=re.compile(rf"^{name} \("))
+    return page.locator("div.p-label").filter(has=label)
+
+
+def _fill_backfill_form(page: Any, replay: str, url: str, shots: Path) -> None:
+    """Pick arxiv in the sources dropdown, 14 Dec 2017 in the since date picker, one item in
+    the sets list, and the replay folder and database URL; screenshot; submit."""
+    sources = _field(page, "sources")
+    sources.locator(".p-tag__dismiss").click()  # drop the default, choose it again below
+    sources.locator("button.p-select-button__control").focus()
+    page.keyboard.press("ArrowDown")  # a click does not open this select headless; keys do
+    page.locator("[role=option]").filter(has_text=re.compile(r"^\s*arxiv\s*$")).click()
+    page.keyboard.press("Escape")
+    page.get_by_text("Parameters", exact=True).click()  # the next click would only close it
+
+    since = _field(page, "since")
+    since.get_by_role("button", name="date", exact=True).click()
+    since.locator("button.p-date-button__control").click()
+    calendar = page.locator(".p-date-picker")
+    calendar.locator(".p-date-picker__title-year").click()
+    calendar.get_by_role("button", name=str(HEP_TH_DAY.year), exact=True).click()
+    calendar.locator(".p-date-picker__title-month").click()
+    calendar.locator(".p-calendar-month-picker__month-button", has_text="December").click()
+    day = re.compile(rf"^{HEP_TH_DAY.day}$")
+    calendar.locator(".p-calendar-date-picker__date--in-month", has_text=day).click()
+    calendar.get_by_role("button", name="Apply").click()
+
+    _field(page, "sets").locator("textarea").first.fill("physics:hep-th")
+    for name, value in (("replay_dir", replay), ("database_url", url)):
+        block = _field(page, name)
+        block.get_by_role("button", name="str", exact=True).click()
+        block.locator("input, textarea").first.fill(value)
+    page.screenshot(path=str(shots / "backfill-form.png"), full_page=True)
+    page.locator("button[type=submit]").click()
+
+
+def _runs_of(deployment_id: Any) -> list[Any]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
+            limit=50,
+        )
+
+
+def _new_run(deployment_id: Any, known: set[Any], timeout: float) -> Any:
+    """The deployment's first flow run not in ``known``, once the form has created it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        new = [r for r in _runs_of(deployment_id) if r.id not in known]
+        if new:
+            return new[0]
+        time.sleep(0.5)
+    pytest.fail("the form created no flow run")
+
+
+@pytest.mark.prefect
+def test_an_operator_starts_a_backfill_from_the_prefect_ui_in_a_real_browser(
+    prefect_server: Server, deployed: Path, pg_url: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+    from prefect.client.orchestration import get_client
+
+    assert CHROMIUM.exists(), "apt-get update && apt-get install -y chromium"
+    base = prefect_server.api_url.removesuffix("/api")
+    with _api(prefect_server), get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("backfill/backfill")
+    with _api(prefect_server):
+        known = {r.id for r in _runs_of(deployment.id)}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(30_000)
+            page.goto(f"{base}/deployments/deployment/{deployment.id}", wait_until="networkidle")
+            page.get_by_role("button", name="Run", exact=True).click()
+            page.get_by_text("Custom run", exact=True).click()
+            page.wait_for_url(re.compile(r"/deployments/deployment/[^/]+/run"), wait_until="commit")
+            page.wait_for_load_state("networkidle")
+            _fill_backfill_form(page, str(ARXIV_RECORDINGS), pg_url, tmp_path)
+            with _api(prefect_server):
+                created = _new_run(deployment.id, known, 30)
+                run = _wait_for_final_state(created.id, RUN_TIMEOUT)
+                with get_client(sync_client=True) as client:
+                    response = client.request(
+                        "POST",
+                        "/artifacts/filter",
+                        json={"artifacts": {"flow_run_id": {"any_": [str(run.id)]}}, "limit": 10},
+                    )
+            artifacts = {a["key"]: a for a in response.json()}
+            page.goto(f"{base}/runs/flow-run/{run.id}", wait_until="networkidle")
+            page.screenshot(path=str(tmp_path / "backfill-run.png"))
+            summary = artifacts["backfill-summary"]
+            page.goto(f"{base}/artifacts/artifact/{summary['id']}", wait_until="networkidle")
+            page.get_by_text("backfill: succeeded").wait_for()
+            page.screenshot(path=str(tmp_path / "backfill-artifact.png"))
+        finally:
+            browser.close()
+
+    assert run.state.is_completed() and run.state.name == "Completed", run.state
+    # What the form sent: the dropdown, the date picker and the list field.
+    assert run.parameters["sources"] == ["arxiv"]
+    assert run.parameters["since"] == HEP_TH_DAY.isoformat()
+    assert run.parameters["sets"] == ["physics:hep-th"]
+    assert _counts(pg_url) == {"Work": 3, "WorkIdentifier": 5, "SourceRecord": 3}
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name in ("backfill-form.png", "backfill-run.png", "backfill-artifact.png"):
+        shutil.copy(tmp_path / name, SCREENSHOTS / name)
