@@ -274,9 +274,13 @@ def test_deployments_schedule_nightly_and_render_backfill_as_a_form() -> None:
         "harvest-github",
         "merge",
     ]
-    assert all(d.tags == ["scholarflow"] and d.description for d in deployments.values())
+    assert all(d.description and "scholarflow" in d.tags for d in deployments.values())
+    # A source's own deployment carries its source tag, as the nightly's subflows do.
+    assert deployments["harvest-arxiv"].tags == ["scholarflow", "source:arxiv"]
+    assert deployments["backfill"].tags == ["scholarflow"]
     merge_form = deployments["merge"]._parameter_openapi_schema.model_dump()["properties"]
-    assert set(merge_form) == {"overrides", "remerge_all"}  # no database URL in the form
+    # The same database choice as every flow: a password-free URL or a Secret block name.
+    assert set(merge_form) == {"overrides", "remerge_all", "database_url", "database_secret"}
     (schedule,) = deployments["nightly"].schedules
     assert schedule.schedule.cron == "0 3 * * *"
     assert schedule.schedule.timezone == "UTC"
@@ -287,33 +291,34 @@ def test_deployments_schedule_nightly_and_render_backfill_as_a_form() -> None:
     schema = deployments["backfill"]._parameter_openapi_schema.model_dump(exclude_unset=True)
     print(schema)
     props = schema["properties"]
-    assert schema["required"] == ["since"]
+    assert "required" not in schema or schema["required"] == []  # every field has a default
     assert list(props) == [
-        "source",
+        "sources",
         "since",
         "until",
         "authors",
         "sets",
+        "arxiv_ids",
         "metadata_prefix",
-        "venue",
+        "venues",
         "acl_data_dir",
         "replay_dir",
         "database_url",
         "database_secret",
     ]
-    assert props["since"]["type"] == "string"
-    assert props["since"]["format"] == "date"
-    assert props["source"]["type"] == "string"
-    assert props["source"]["enum"] == ["arxiv", "acl", "scholar", "github"]
-    assert props["source"]["default"] == "arxiv"
+    assert {"type": "string", "format": "date"} in props["since"]["anyOf"]
+    assert props["sources"]["type"] == "array"
+    assert props["sources"]["items"]["enum"] == ["arxiv", "acl", "scholar", "github"]
+    assert props["sources"]["default"] == ["arxiv"]
     # Optional parameters render as anyOf [the type, null].
-    assert {"type": "array", "items": {"type": "string"}} in props["authors"]["anyOf"]
-    assert {"type": "null"} in props["authors"]["anyOf"]
+    for name in ("authors", "arxiv_ids", "venues"):
+        assert {"type": "array", "items": {"type": "string"}} in props[name]["anyOf"]
+        assert {"type": "null"} in props[name]["anyOf"]
     assert {"type": "string", "format": "date"} in props["until"]["anyOf"]
     assert props["sets"] == {**props["sets"], "type": "array", "items": {"type": "string"}}
     assert props["sets"]["default"] == ["cs"]
     assert props["metadata_prefix"]["enum"] == ["arXiv", "oai_dc"]
-    assert props["since"]["description"] == "First day of the window."
+    assert props["since"]["description"] == "First day of the window (empty: 30 days ago)."
 
 
 def test_deployment_entrypoints_load_the_flows() -> None:

@@ -221,11 +221,13 @@ def _fill_backfill_form(page: Any, replay: str, url: str, shots: Path) -> None:
     calendar.get_by_role("button", name="Apply").click()
 
     _field(page, "sets").locator("textarea").first.fill("physics:hep-th")
+    page.get_by_text("Run Name", exact=True).scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "backfill-form.png"))
     for name, value in (("replay_dir", replay), ("database_url", url)):
         block = _field(page, name)
         block.get_by_role("button", name="str", exact=True).click()
         block.locator("input, textarea").first.fill(value)
-    page.screenshot(path=str(shots / "backfill-form.png"), full_page=True)
+    page.screenshot(path=str(shots / "backfill-form-offline.png"))
     page.locator("button[type=submit]").click()
 
 
@@ -303,5 +305,6 @@ def test_an_operator_starts_a_backfill_from_the_prefect_ui_in_a_real_browser(
     assert run.parameters["sets"] == ["physics:hep-th"]
     assert _counts(pg_url) == {"Work": 3, "WorkIdentifier": 5, "SourceRecord": 3}
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for name in ("backfill-form.png", "backfill-run.png", "backfill-artifact.png"):
+    shots = ("backfill-form.png", "backfill-form-offline.png", "backfill-run.png")
+    for name in (*shots, "backfill-artifact.png"):
         shutil.copy(tmp_path / name, SCREENSHOTS / name)
