@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from prefect import Task, get_run_logger, task
+from prefect import Task, get_run_logger, tags, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from flows.runtime import open_database
 from harvesters.errors import is_transient
 from harvesters.http.politeness import RetrySettingsError, parse_delays
+from models.engine import make_engine
+from models.locks import source_lock
 from models.settings import database_url as configured_database_url
 from models.settings import normalize_url
 
@@ -272,6 +274,42 @@ def overall_status(runs: list[Summary]) -> str:
     return "failed" if failed == len(runs) else "partial"
 
 
+# --------------------------------------------------------------------------- one source at a time
+
+
+def source_limit_name(source: str) -> str:
+    """The Prefect global concurrency limit that admits one run of ``source`` at a time
+    (``prefect gcl create source-arxiv --limit 1``; see ``flows.prefect.setup``)."""
+    return f"source-{source}"
+
+
+def source_tags(source: str) -> list[str]:
+    """The tags of a source's flow and task runs: filter the UI by them, or put tag-based
+    concurrency limits on them."""
+    return ["scholarflow", f"source:{source}"]
+
+
+@contextlib.contextmanager
+def source_guard(
+    source: str, database_url: str | None, database_secret: str | None
+) -> Iterator[None]:
+    """Run the block as the only harvest of ``source``: across workers, the Prefect global
+    concurrency limit ``source-<source>`` (waits for the slot; where the limit was never
+    created Prefect admits everyone with a warning), and on one PostgreSQL database the
+    source's advisory lock around its cursor reads and writes (:mod:`models.locks`).
+
+    Raises DatabaseSettingsError as :func:`resolve_database` does.
+    """
+    from prefect.concurrency.sync import concurrency
+
+    engine = make_engine(resolve_database(database_url, database_secret))
+    try:
+        with concurrency(source_limit_name(source), occupy=1), source_lock(engine, source):
+            yield
+    finally:
+        engine.dispose()
+
+
 class PartRunner:
     """Runs the parts of one source's flow (each a task and a harvest run), isolating failures.
 
@@ -289,7 +327,13 @@ class PartRunner:
 
     def run(self, part: str, mode: str, harvest: Task[..., Any], **params: Any) -> None:
         try:
-            summary = with_retry_settings(harvest, self.retry_settings)(**params, **self.common)
+            with (
+                tags(*source_tags(self.source)),
+                source_guard(
+                    self.source, self.common.get("database_url"), self.common.get("database_secret")
+                ),
+            ):
+                summary = with_retry_settings(harvest, self.retry_settings)(**params, **self.common)
         except Exception as exc:
             get_run_logger().error("%s %s failed: %s", self.source, part, describe_error(exc))
             self.runs.append(

@@ -16,12 +16,14 @@ from prefect.schedules import Cron, Schedule
 from flows.prefect.acl import harvest_acl
 from flows.prefect.arxiv import harvest_arxiv
 from flows.prefect.backfill import backfill
+from flows.prefect.common import source_tags
 from flows.prefect.github import harvest_github_flow
 from flows.prefect.merge import merge
 from flows.prefect.nightly import nightly
 from flows.prefect.scholar import harvest_scholar
 
 TAGS = ["scholarflow"]
+SOURCES = ("arxiv", "acl", "scholar", "github")
 DEFAULT_CRON = "0 3 * * *"
 
 
@@ -81,10 +83,12 @@ def build_deployments(cron: str = DEFAULT_CRON, timezone: str = "UTC") -> list[R
 def _deployment(
     flow: Flow[..., Any], name: str, description: str, schedules: list[Schedule] | None = None
 ) -> RunnerDeployment:
+    source = name.removeprefix("harvest-")
     deployment = flow.to_deployment(
         name=name,
         description=description,
-        tags=TAGS,
+        # harvest-<source> runs carry source:<source>, as the nightly's subflows do.
+        tags=source_tags(source) if source in SOURCES else TAGS,
         schedules=schedules,
         entrypoint_type=EntrypointType.MODULE_PATH,
     )

@@ -2,7 +2,8 @@
 
 Typed parameters render as a form: a list of overrides (entity, action, the two references as
 ``scholarflow explain`` prints them, a reason) and whether to re-cluster every mention. The
-database comes from the environment or a Secret block; a URL parameter may not hold a password.
+database comes from the environment (SCHOLARFLOW_DATABASE_URL), a Secret block name or a
+password-free URL, like the harvest flows.
 """
 
 from typing import Any, Literal
@@ -38,9 +39,10 @@ def merge(
     step raises for an unknown reference (the run fails, nothing is stored).
 
     Args:
-        overrides: Operator decisions to store and apply, in order.
-        remerge_all: Re-cluster every mention afterwards.
-        database_url: SQLAlchemy URL without a password (empty: SCHOLARFLOW_DATABASE_URL).
+        overrides: Operator decisions to store and apply.
+        remerge_all: Re-cluster every mention (after a change of the matching rules).
+        database_url: SQLAlchemy URL without a password. Empty: the Secret block
+            ``database_secret``, else SCHOLARFLOW_DATABASE_URL, else the default file.
         database_secret: Name of a Prefect Secret block holding the database URL.
     """
     from models.identity.merge import merge_all, take_merge_lock

@@ -1,52 +1,114 @@
-"""The ``nightly`` flow: every source as its own subflow, one source's failure isolated."""
+"""The ``nightly`` flow: every source concurrently (each isolated), then the stages (merge,
+and the lead's citations and metrics), ending Completed, Completed "Partial" or Failed."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.states import State
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.prefect.acl import harvest_acl
 from flows.prefect.arxiv import MetadataPrefix, harvest_arxiv
-from flows.prefect.common import DatabaseUrl, HarvestFailedError, describe_error, md_cell
+from flows.prefect.common import DatabaseUrl, source_tags
 from flows.prefect.github import harvest_github_flow
+from flows.prefect.merge import merge
+from flows.prefect.parent import finish_parent, run_isolated
 from flows.prefect.scholar import harvest_scholar
 
+NIGHTLY_ARTIFACT_PREFIX = "nightly"
 NIGHTLY_ARTIFACT_KEY = "nightly-summary"
+NIGHTLY_FAILURES_KEY = "nightly-failures"
 
 NightlySource = Literal["arxiv", "acl", "scholar", "github"]
+ALL_SOURCES: list[NightlySource] = ["arxiv", "acl", "scholar", "github"]
 
 
-@flow(name="nightly")
+@dataclass(frozen=True)
+class NightlyRun:
+    """What the stages after the sources get: the nightly run's parameters and results."""
+
+    database_url: str | None
+    database_secret: str | None
+    remerge_all: bool
+    sources: dict[str, dict[str, Any]]
+
+
+def merge_stage(run: NightlyRun) -> dict[str, Any]:
+    """Re-cluster every mention when asked (``remerge_all``), else skip.
+
+    Skipped by default because nothing is ever pending: every load merges the mentions it
+    touched (models.loader) and an override re-merges its mentions when it is added (the
+    ``merge`` flow), so a nightly re-merge would only repeat work. ``remerge_all`` is for
+    a night after the matching rules changed.
+    """
+    if not run.remerge_all:
+        return {"status": "skipped", "runs": [], "error": None}
+    result = merge(
+        remerge_all=True, database_url=run.database_url, database_secret=run.database_secret
+    )
+    counts = result["remerge"]
+    return {
+        "status": "succeeded",
+        "runs": [{"part": "remerge-all", "status": "succeeded", "counts": counts}],
+        "result": result,
+    }
+
+
+# The stages that run after every source, in order, each isolated like a source (a failing
+# stage is a failing part; the next stage still runs). The lead adds the citation refresh
+# (flows.prefect.citations) and then compute-metrics (flows.prefect.metrics) here, after merge.
+NIGHTLY_STAGES: list[tuple[str, Callable[[NightlyRun], dict[str, Any]]]] = [
+    ("merge", merge_stage),
+]
+
+
+@task(name="nightly-source", task_run_name="nightly-{source}", cache_policy=NO_CACHE)
+def nightly_source(source: str, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """One source's subflow, isolated: returns its result, or a failed one (never raises)."""
+    return run_isolated(source, run)
+
+
+@flow(name="nightly", task_runner=ThreadPoolTaskRunner(max_workers=len(ALL_SOURCES)))
 def nightly(
     sets: list[str] = ["cs"],  # noqa: B006 - never mutated; the UI form shows it
     metadata_prefix: MetadataPrefix = "arXiv",
-    sources: list[NightlySource] = ["arxiv", "acl", "scholar", "github"],  # noqa: B006
+    sources: list[NightlySource] = ALL_SOURCES,
+    remerge_all: bool = False,
     acl_data_dir: str | None = None,
     replay_dir: str | None = None,
     database_url: DatabaseUrl | None = None,
     database_secret: str | None = None,
-) -> dict[str, Any]:
-    """The nightly harvest: every source as its own subflow, one source's failure isolated.
+) -> dict[str, Any] | State[Any]:
+    """The nightly harvest: every source as its own subflow, concurrently, then the stages.
 
-    In order: arXiv (the active tracked authors since their cursors, plus one OAI-PMH window
-    per set since the set's stored last datestamp, yesterday when nothing is stored); the ACL
-    Anthology (sync the changed collection files, then the tracked authors' papers in them);
-    Google Scholar (tracked authors with a Scholar id, within the blocking time budget);
-    GitHub last, so it sees the code links the other sources just stored (it stops rather
-    than sleeps when the rate budget runs out; the next night resumes). Returns
-    ``{source: result}`` where result is the source flow's dict, or
-    ``{"status": "failed", "error": ...}`` when that source's flow raised. Raises
-    HarvestFailedError when every source failed.
+    Sources: arXiv (the active tracked authors since their cursors, plus one OAI-PMH window
+    per set since the set's stored last datestamp), the ACL Anthology (sync the changed
+    collection files, then the tracked authors' papers in them), Google Scholar (tracked
+    authors with a Scholar id, within the blocking time budget), GitHub (stops rather than
+    sleeps when the rate budget runs out; the next night resumes). Each runs under the tags
+    ``scholarflow`` and ``source:<name>``; one failing or blocked never stops the others.
+    Then :data:`NIGHTLY_STAGES` in order.
+
+    Returns ``{name: result}`` (result: the source flow's or stage's dict; a source whose
+    flow raised has ``{"status": "failed", "error", "runs"}``). The run ends Completed when
+    everything succeeded, Completed named "Partial" (with the ``nightly-failures``
+    artifact) when some part failed or was blocked, Failed (HarvestFailedError) when every
+    source and stage failed. The ``nightly-summary`` artifact is on this run either way.
 
     Args:
         sets: arXiv OAI-PMH sets to harvest incrementally.
         metadata_prefix: OAI-PMH metadata format.
         sources: Which sources to harvest (default: all).
+        remerge_all: After the sources, re-cluster every mention (off: the merge stage is
+            skipped; loads and overrides already merge what they touch).
         acl_data_dir: Read this acl-anthology checkout (or a folder with its data/ layout)
             as it is, with no sync (empty: sync the managed copy from GitHub first).
         replay_dir: Answer every HTTP request from the recordings in this folder (offline);
-            a source whose requests have no recording fails, the others still run.
+            sources then run one after another. A source whose requests have no recording
+            fails, the others still run.
         database_url: SQLAlchemy URL without a password (one with a password is refused:
             parameters are stored and shown by the Prefect API). Empty: the URL in the
             Secret block ``database_secret``, else SCHOLARFLOW_DATABASE_URL, else the default
@@ -55,7 +117,6 @@ def nightly(
             to pass a URL with a password).
     """
     logger = get_run_logger()
-    results: dict[str, dict[str, Any]] = {}
     common: dict[str, Any] = {
         "replay": replay_dir,
         "database_url": database_url,
@@ -67,30 +128,28 @@ def nightly(
         "scholar": lambda: harvest_scholar(**common),
         "github": lambda: harvest_github_flow(on_rate_limit="stop", **common),
     }
-    for source, run in flows.items():
-        if source not in sources:
-            continue
-        try:
-            results[source] = run()
-        except Exception as exc:
-            logger.error("nightly: %s failed: %s", source, describe_error(exc))
-            partial = getattr(exc, "result", None)
-            results[source] = {
-                "status": "failed",
-                "error": describe_error(exc),
-                "runs": partial["runs"] if isinstance(partial, dict) else [],
-            }
+    chosen = [s for s in flows if s in sources]
+    results: dict[str, dict[str, Any]] = {}
+    if replay_dir:
+        # HTTP replay patches the HTTP clients process-wide (harvesters/http/replay.py): two
+        # replaying sources at once would see each other's patch and fail with ReplayError.
+        # Offline nights are test and demo runs; one source after another is fine there.
+        logger.info("nightly: replaying from %s, sources one after another", replay_dir)
+        for source in chosen:
+            results[source] = nightly_source.with_options(tags=source_tags(source))(
+                source, flows[source]
+            )
+    else:
+        futures = {
+            source: nightly_source.with_options(tags=source_tags(source)).submit(
+                source, flows[source]
+            )
+            for source in chosen
+        }
+        # nightly_source never raises, so result() is the source's result dict.
+        results = {source: future.result() for source, future in futures.items()}
 
-    lines = ["# nightly", "", "| source | status | error |", "|---|---|---|"]
-    lines += [
-        f"| {s} | {md_cell(r.get('status'))} | {md_cell(r.get('error'))} |"
-        for s, r in results.items()
-    ]
-    create_markdown_artifact(
-        markdown="\n".join(lines) + "\n",
-        key=NIGHTLY_ARTIFACT_KEY,
-        description="Status of each source in this nightly run",
-    )
-    if results and all(r.get("status") == "failed" for r in results.values()):
-        raise HarvestFailedError("every source failed: " + ", ".join(results), results)
-    return results
+    stage_input = NightlyRun(database_url, database_secret, remerge_all, dict(results))
+    for name, stage in NIGHTLY_STAGES:
+        results[name] = run_isolated(name, lambda stage=stage: stage(stage_input))  # type: ignore[misc]
+    return finish_parent("nightly", results, NIGHTLY_ARTIFACT_PREFIX)

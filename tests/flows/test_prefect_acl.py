@@ -113,13 +113,13 @@ def test_the_backfill_form_runs_an_acl_venue_and_year_range(
     files = {p.stem: p.read_bytes() for p in REAL}
     replay = write_github_replay(tmp_path / "replay", files, "ab" * 20, real=set(files))
     result = backfill(
-        source="acl",
+        sources=["acl"],
         since=date(2023, 1, 1),
         until=date(2023, 12, 31),
-        venue="repl4nlp",
+        venues=["repl4nlp"],
         replay_dir=str(replay),
         database_url=database_url,
-    )
+    )["acl"]
 
     parts = _parts(result)
     assert result["status"] == "succeeded"

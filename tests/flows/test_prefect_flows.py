@@ -137,7 +137,7 @@ def test_window_then_nightly_continues_from_the_stored_datestamp(db_url: str) ->
 
     # Every source ran as its own subflow; with no tracked author and no known repository
     # the other three had nothing to do (and sent no request: none is recorded).
-    assert list(results) == ["arxiv", "acl", "scholar", "github"]
+    assert list(results) == ["arxiv", "acl", "scholar", "github", "merge"]
     for source in ("acl", "scholar", "github"):
         assert results[source]["status"] == "succeeded", results[source]
     assert results["arxiv"]["status"] == "succeeded"
@@ -150,14 +150,19 @@ def test_window_then_nightly_continues_from_the_stored_datestamp(db_url: str) ->
 @pytest.mark.prefect
 @pytest.mark.usefixtures("prefect_harness")
 def test_nightly_reports_a_failed_source_and_fails_when_all_did(db_url: str) -> None:
+    from prefect_api import artifact_markdown
+
     # Nothing stored for math: the window starts yesterday, which has no recording.
     partial = nightly(sets=["math"], replay_dir=REPLAY, database_url=db_url, return_state=True)
     state = nightly(
         sets=["math"], sources=["arxiv"], replay_dir=REPLAY, database_url=db_url, return_state=True
     )
 
-    # arXiv failed, the other sources still ran: the nightly run completes and says so.
+    # arXiv failed, the other sources still ran: the nightly run completes, but as
+    # "Partial", not as a clean Completed, and its own page lists what failed.
     assert partial.is_completed(), partial
+    assert partial.name == "Partial", partial
+    assert "arxiv/window:math" in (partial.message or "")
     results = partial.result()
     assert results["arxiv"]["status"] == "failed"
     assert [s for s, r in results.items() if r["status"] == "succeeded"] == [
@@ -165,12 +170,19 @@ def test_nightly_reports_a_failed_source_and_fails_when_all_did(db_url: str) -> 
         "scholar",
         "github",
     ]
+    assert results["merge"]["status"] == "skipped"  # nothing pending: loads merge as they go
+    failures = artifact_markdown(partial.state_details.flow_run_id, "nightly-failures")
+    assert "1 failing part" in failures
+    assert "| arxiv/window:math | failed | NoRecordingError" in failures
+    summary = artifact_markdown(partial.state_details.flow_run_id, "nightly-summary")
+    assert summary.startswith("# nightly: partial")
+    assert "| acl |" in summary and "| github |" in summary
 
     # Only arXiv asked for, and it failed: the nightly run fails.
     assert state.is_failed(), state
     exc = state.result(raise_on_failure=False)
     assert isinstance(exc, HarvestFailedError)
-    assert list(exc.result) == ["arxiv"]
+    assert list(exc.result) == ["arxiv", "merge"]
     arxiv = exc.result["arxiv"]
     assert arxiv["status"] == "failed"
     (run,) = arxiv["runs"]
@@ -262,8 +274,12 @@ def test_deployments_schedule_nightly_and_render_backfill_as_a_form() -> None:
         "harvest-github",
         "merge",
     ]
-    assert all(d.tags == ["scholarflow"] and d.description for d in deployments.values())
+    assert all(d.description and "scholarflow" in d.tags for d in deployments.values())
+    # A source's own deployment carries its source tag, as the nightly's subflows do.
+    assert deployments["harvest-arxiv"].tags == ["scholarflow", "source:arxiv"]
+    assert deployments["backfill"].tags == ["scholarflow"]
     merge_form = deployments["merge"]._parameter_openapi_schema.model_dump()["properties"]
+    # The same database choice as every flow: a password-free URL or a Secret block name.
     assert set(merge_form) == {"overrides", "remerge_all", "database_url", "database_secret"}
     (schedule,) = deployments["nightly"].schedules
     assert schedule.schedule.cron == "0 3 * * *"
@@ -275,33 +291,34 @@ def test_deployments_schedule_nightly_and_render_backfill_as_a_form() -> None:
     schema = deployments["backfill"]._parameter_openapi_schema.model_dump(exclude_unset=True)
     print(schema)
     props = schema["properties"]
-    assert schema["required"] == ["since"]
+    assert "required" not in schema or schema["required"] == []  # every field has a default
     assert list(props) == [
-        "source",
+        "sources",
         "since",
         "until",
         "authors",
         "sets",
+        "arxiv_ids",
         "metadata_prefix",
-        "venue",
+        "venues",
         "acl_data_dir",
         "replay_dir",
         "database_url",
         "database_secret",
     ]
-    assert props["since"]["type"] == "string"
-    assert props["since"]["format"] == "date"
-    assert props["source"]["type"] == "string"
-    assert props["source"]["enum"] == ["arxiv", "acl", "scholar", "github"]
-    assert props["source"]["default"] == "arxiv"
+    assert {"type": "string", "format": "date"} in props["since"]["anyOf"]
+    assert props["sources"]["type"] == "array"
+    assert props["sources"]["items"]["enum"] == ["arxiv", "acl", "scholar", "github"]
+    assert props["sources"]["default"] == ["arxiv"]
     # Optional parameters render as anyOf [the type, null].
-    assert {"type": "array", "items": {"type": "string"}} in props["authors"]["anyOf"]
-    assert {"type": "null"} in props["authors"]["anyOf"]
+    for name in ("authors", "arxiv_ids", "venues"):
+        assert {"type": "array", "items": {"type": "string"}} in props[name]["anyOf"]
+        assert {"type": "null"} in props[name]["anyOf"]
     assert {"type": "string", "format": "date"} in props["until"]["anyOf"]
     assert props["sets"] == {**props["sets"], "type": "array", "items": {"type": "string"}}
     assert props["sets"]["default"] == ["cs"]
     assert props["metadata_prefix"]["enum"] == ["arXiv", "oai_dc"]
-    assert props["since"]["description"] == "First day of the window."
+    assert props["since"]["description"] == "First day of the window (empty: 30 days ago)."
 
 
 def test_deployment_entrypoints_load_the_flows() -> None:
