@@ -40,8 +40,6 @@ from sqlalchemy import func, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-os.environ.setdefault("SCHOLARFLOW_HTTP_RETRY_DELAYS", "0,0,0")
-
 from flows.cli.demo import PARTS  # noqa: E402
 from flows.runtime import open_database  # noqa: E402
 from harvesters.http.faults import FAULT_KINDS, FaultInjector, injecting_faults  # noqa: E402
@@ -157,6 +155,8 @@ def faulty_round(
 
 
 def main() -> int:
+    # Instant retries for this script only (set here, not at import: tests import this module).
+    os.environ.setdefault("SCHOLARFLOW_HTTP_RETRY_DELAYS", "0,0,0")
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=1, help="first seed (round i uses seed+i)")
     parser.add_argument("--rate", type=float, default=0.3, help="share of exchanges that fail")
