@@ -20,7 +20,15 @@ from flows.pipelines.citations import (
     openalex_harvester,
     s2_harvester,
 )
-from flows.prefect.common import PartRunner, Summary, flow_database, harvest_task, safe_url
+from flows.prefect.common import (
+    DatabaseUrl,
+    PartRunner,
+    Summary,
+    flow_database,
+    harvest_task,
+    resolve_database,
+    safe_url,
+)
 from flows.runtime import http_mode
 from harvesters.openalex.client import mailto_from_env
 from harvesters.s2.client import api_key_from_env
@@ -54,6 +62,7 @@ def harvest_citations_task(
     replay: str | None = None,
     record: str | None = None,
     database_url: str | None = None,
+    database_secret: str | None = None,
 ) -> Summary:
     """One look-up run of ``source``. Raises what the pipeline raises; a spent budget returns
     a ``blocked`` run."""
@@ -69,7 +78,7 @@ def harvest_citations_task(
         harvester = openalex_harvester(
             mailto=mailto, replay=bool(replay), max_requests=max_requests
         )
-    with flow_database(database_url) as sessions, http_mode(replay, record):
+    with flow_database(database_url, database_secret) as sessions, http_mode(replay, record):
         summary = harvest_citations(sessions, harvester, max_age_days=age, progress=logger.info)
     return summary.as_dict()
 
@@ -83,7 +92,8 @@ def harvest_citations_flow(
     openalex_mailto_secret: str | None = DEFAULT_OPENALEX_MAILTO_SECRET,
     replay: str | None = None,
     record: str | None = None,
-    database_url: str | None = None,
+    database_url: DatabaseUrl | None = None,
+    database_secret: str | None = None,
 ) -> dict[str, Any]:
     """Citation counts of the stored works from Semantic Scholar, then OpenAlex.
 
@@ -102,12 +112,20 @@ def harvest_citations_flow(
             to SCHOLARFLOW_OPENALEX_MAILTO).
         replay: Serve HTTP from the recordings in this folder (offline).
         record: Save every HTTP exchange into this folder.
-        database_url: SQLAlchemy URL (empty: SCHOLARFLOW_DATABASE_URL or the default SQLite
-            file).
+        database_url: SQLAlchemy URL without a password (one with a password is refused:
+            parameters are stored and shown by the Prefect API). Empty: the URL in the
+            Secret block ``database_secret``, else SCHOLARFLOW_DATABASE_URL, else the default
+            SQLite file.
+        database_secret: Name of a Prefect Secret block holding the database URL.
     """
-    database = safe_url(database_url)
+    database = safe_url(resolve_database(database_url, database_secret))
     get_run_logger().info("harvest-citations into %s", database)
-    common: dict[str, Any] = {"replay": replay, "record": record, "database_url": database_url}
+    common: dict[str, Any] = {
+        "replay": replay,
+        "record": record,
+        "database_url": database_url,
+        "database_secret": database_secret,
+    }
     parts = PartRunner("citations", common)
     secrets = {"s2": s2_key_secret, "openalex": openalex_mailto_secret}
     for source in sources or ["s2", "openalex"]:

@@ -16,14 +16,18 @@ from prefect.schedules import Cron, Schedule
 from flows.prefect.acl import harvest_acl
 from flows.prefect.arxiv import harvest_arxiv
 from flows.prefect.backfill import backfill
+from flows.prefect.citations import harvest_citations_flow
 from flows.prefect.common import source_tags
 from flows.prefect.github import harvest_github_flow
 from flows.prefect.merge import merge
+from flows.prefect.metrics import compute_metrics
 from flows.prefect.nightly import nightly
 from flows.prefect.scholar import harvest_scholar
 
 TAGS = ["scholarflow"]
 SOURCES = ("arxiv", "acl", "scholar", "github")
+# Every part that takes a per-source global concurrency limit (flows.prefect.common.source_guard).
+LIMITED_SOURCES = (*SOURCES, "citations")
 DEFAULT_CRON = "0 3 * * *"
 
 
@@ -77,6 +81,18 @@ def build_deployments(cron: str = DEFAULT_CRON, timezone: str = "UTC") -> list[R
             "Apply operator overrides (force two works or authors together or apart; they win "
             "on every later merge) and re-merge, or re-cluster every mention.",
         ),
+        _deployment(
+            harvest_citations_flow,
+            "harvest-citations",
+            "Citation counts of the stored works from Semantic Scholar and OpenAlex, asking "
+            "only about works not asked within the maximum age; a spent budget ends blocked.",
+        ),
+        _deployment(
+            compute_metrics,
+            "compute-metrics",
+            "Recompute the per-author metric summaries (h, i10, g, citations, coverage) whose "
+            "inputs changed, with a snapshot each and a table artifact of what changed.",
+        ),
     ]
 
 
@@ -88,7 +104,7 @@ def _deployment(
         name=name,
         description=description,
         # harvest-<source> runs carry source:<source>, as the nightly's subflows do.
-        tags=source_tags(source) if source in SOURCES else TAGS,
+        tags=source_tags(source) if name.startswith("harvest-") else TAGS,
         schedules=schedules,
         entrypoint_type=EntrypointType.MODULE_PATH,
     )

@@ -2,10 +2,8 @@
 :func:`models.metrics.store.compute_metrics`, publishing a table artifact of the per-author
 summaries it changed.
 
-Deployment (to add to ``flows/prefect/deployments.py``; nightly runs it after the sources)::
-
-    _deployment(compute_metrics, "compute-metrics",
-                "Recompute per-author metric summaries whose inputs changed.")
+Deployed as ``compute-metrics`` (flows/prefect/deployments.py); the nightly flow runs it as
+its last stage.
 """
 
 from typing import Any
@@ -14,7 +12,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.prefect.common import flow_database, safe_url
+from flows.prefect.common import DatabaseUrl, flow_database, resolve_database, safe_url
 from models.metrics.store import compute_metrics as compute
 from models.metrics.store import scope_author_ids
 
@@ -42,12 +40,13 @@ def compute_metrics_task(
     all_authors: bool = False,
     full: bool = False,
     database_url: str | None = None,
+    database_secret: str | None = None,
 ) -> dict[str, Any]:
     """Recompute and store the summaries in scope whose inputs changed; returns the counts
     and the changed summaries' headline rows. Raises UnknownAuthorError for a name no author
     matches."""
     logger = get_run_logger()
-    with flow_database(database_url) as sessions, sessions() as session:
+    with flow_database(database_url, database_secret) as sessions, sessions() as session:
         ids = scope_author_ids(session, authors or (), all_authors=all_authors)
         run = compute(session, ids, full=full, progress=logger.info)
         session.commit()
@@ -69,7 +68,8 @@ def compute_metrics(
     authors: list[str] | None = None,
     all_authors: bool = False,
     full: bool = False,
-    database_url: str | None = None,
+    database_url: DatabaseUrl | None = None,
+    database_secret: str | None = None,
 ) -> dict[str, Any]:
     """Recompute per-author metric summaries from the merged works.
 
@@ -80,17 +80,25 @@ def compute_metrics(
         authors: Author names; empty means the active tracked authors.
         all_authors: Every canonical author instead.
         full: Recompute even authors whose inputs did not change.
-        database_url: SQLAlchemy URL (default: the configured one).
+        database_url: SQLAlchemy URL without a password (one with a password is refused).
+            Empty: the URL in the Secret block ``database_secret``, else
+            SCHOLARFLOW_DATABASE_URL, else the default SQLite file.
+        database_secret: Name of a Prefect Secret block holding the database URL.
     """
     result = compute_metrics_task(
-        authors=authors, all_authors=all_authors, full=full, database_url=database_url
+        authors=authors,
+        all_authors=all_authors,
+        full=full,
+        database_url=database_url,
+        database_secret=database_secret,
     )
+    database = safe_url(resolve_database(database_url, database_secret))
     changed = result["changed"]
     create_table_artifact(
         key=COMPUTE_METRICS_ARTIFACT_KEY,
         table=changed[:ARTIFACT_ROWS] or [{"author_id": None, "name": "(no author changed)"}],
         description=(
-            f"compute-metrics on {safe_url(database_url)}: {result['considered']} considered, "
+            f"compute-metrics on {database}: {result['considered']} considered, "
             f"{result['computed']} recomputed, {result['unchanged']} unchanged"
             + (f" (first {ARTIFACT_ROWS} listed)" if len(changed) > ARTIFACT_ROWS else "")
         ),

@@ -1,5 +1,5 @@
 """The ``nightly`` flow: every source concurrently (each isolated), then the stages (merge,
-and the lead's citations and metrics), ending Completed, Completed "Partial" or Failed."""
+citations, metrics) in order, ending Completed, Completed "Partial" or Failed."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,9 +12,11 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.prefect.acl import harvest_acl
 from flows.prefect.arxiv import MetadataPrefix, harvest_arxiv
+from flows.prefect.citations import CitationSource, harvest_citations_flow
 from flows.prefect.common import DatabaseUrl, source_tags
 from flows.prefect.github import harvest_github_flow
 from flows.prefect.merge import merge
+from flows.prefect.metrics import compute_metrics
 from flows.prefect.parent import finish_parent, run_isolated
 from flows.prefect.scholar import harvest_scholar
 
@@ -34,6 +36,10 @@ class NightlyRun:
     database_secret: str | None
     remerge_all: bool
     sources: dict[str, dict[str, Any]]
+    replay_dir: str | None = None
+    citation_sources: tuple[str, ...] = ("s2", "openalex")
+    citation_max_requests: int | None = None
+    metrics_all_authors: bool = False
 
 
 def merge_stage(run: NightlyRun) -> dict[str, Any]:
@@ -57,11 +63,45 @@ def merge_stage(run: NightlyRun) -> dict[str, Any]:
     }
 
 
+def citations_stage(run: NightlyRun) -> dict[str, Any]:
+    """Refresh citation counts of the works not asked within the maximum age (the new ones
+    first), Semantic Scholar then OpenAlex, as the ``harvest-citations`` subflow; skipped
+    when no citation source is chosen. A spent budget is a ``blocked`` part: what was fetched
+    stays, the next night continues."""
+    if not run.citation_sources:
+        return {"status": "skipped", "runs": [], "error": None}
+    return harvest_citations_flow(
+        sources=list(run.citation_sources),  # type: ignore[arg-type]
+        max_requests=run.citation_max_requests,
+        replay=run.replay_dir,
+        database_url=run.database_url,
+        database_secret=run.database_secret,
+    )
+
+
+def metrics_stage(run: NightlyRun) -> dict[str, Any]:
+    """Recompute the summaries whose inputs changed (the active tracked authors, or every
+    author with ``metrics_all_authors``), as the ``compute-metrics`` subflow."""
+    result = compute_metrics(
+        all_authors=run.metrics_all_authors,
+        database_url=run.database_url,
+        database_secret=run.database_secret,
+    )
+    counts = {k: result[k] for k in ("considered", "computed", "unchanged") if k in result}
+    return {
+        "status": "succeeded",
+        "runs": [{"part": "compute-metrics", "status": "succeeded", "counts": counts}],
+        "result": {k: v for k, v in result.items() if k != "changed"},
+    }
+
+
 # The stages that run after every source, in order, each isolated like a source (a failing
-# stage is a failing part; the next stage still runs). The lead adds the citation refresh
-# (flows.prefect.citations) and then compute-metrics (flows.prefect.metrics) here, after merge.
+# stage is a failing part; the next stage still runs): re-merge, then the citation refresh
+# (it asks about the works the sources just stored), then metrics (they read both).
 NIGHTLY_STAGES: list[tuple[str, Callable[[NightlyRun], dict[str, Any]]]] = [
     ("merge", merge_stage),
+    ("citations", citations_stage),
+    ("metrics", metrics_stage),
 ]
 
 
@@ -77,6 +117,9 @@ def nightly(
     metadata_prefix: MetadataPrefix = "arXiv",
     sources: list[NightlySource] = ALL_SOURCES,
     remerge_all: bool = False,
+    citation_sources: list[CitationSource] = ["s2", "openalex"],  # noqa: B006 - never mutated
+    citation_max_requests: int | None = None,
+    metrics_all_authors: bool = False,
     acl_data_dir: str | None = None,
     replay_dir: str | None = None,
     database_url: DatabaseUrl | None = None,
@@ -96,7 +139,8 @@ def nightly(
     flow raised has ``{"status": "failed", "error", "runs"}``). The run ends Completed when
     everything succeeded, Completed named "Partial" (with the ``nightly-failures``
     artifact) when some part failed or was blocked, Failed (HarvestFailedError) when every
-    source and stage failed. The ``nightly-summary`` artifact is on this run either way.
+    source failed (stages that ran on what was already stored do not make it a success).
+    The ``nightly-summary`` artifact is on this run either way.
 
     Args:
         sets: arXiv OAI-PMH sets to harvest incrementally.
@@ -104,6 +148,13 @@ def nightly(
         sources: Which sources to harvest (default: all).
         remerge_all: After the sources, re-cluster every mention (off: the merge stage is
             skipped; loads and overrides already merge what they touch).
+        citation_sources: Citation sources to ask about new and stale works after the
+            merge, in order (empty: no citation refresh). The S2 key and OpenAlex mailto
+            come from their Secret blocks or the environment, never from parameters.
+        citation_max_requests: Stop each citation source after this many requests (the
+            part ends blocked; the next night continues). Empty: no cap.
+        metrics_all_authors: Recompute every canonical author's summary whose inputs
+            changed (off: the active tracked authors only).
         acl_data_dir: Read this acl-anthology checkout (or a folder with its data/ layout)
             as it is, with no sync (empty: sync the managed copy from GitHub first).
         replay_dir: Answer every HTTP request from the recordings in this folder (offline);
@@ -149,7 +200,16 @@ def nightly(
         # nightly_source never raises, so result() is the source's result dict.
         results = {source: future.result() for source, future in futures.items()}
 
-    stage_input = NightlyRun(database_url, database_secret, remerge_all, dict(results))
+    stage_input = NightlyRun(
+        database_url,
+        database_secret,
+        remerge_all,
+        dict(results),
+        replay_dir=replay_dir,
+        citation_sources=tuple(citation_sources),
+        citation_max_requests=citation_max_requests,
+        metrics_all_authors=metrics_all_authors,
+    )
     for name, stage in NIGHTLY_STAGES:
         results[name] = run_isolated(name, lambda stage=stage: stage(stage_input))  # type: ignore[misc]
-    return finish_parent("nightly", results, NIGHTLY_ARTIFACT_PREFIX)
+    return finish_parent("nightly", results, NIGHTLY_ARTIFACT_PREFIX, harvests=chosen)

@@ -4,7 +4,7 @@ person can tell apart from a clean success (Completed "Partial")."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from prefect import get_run_logger, tags
@@ -95,18 +95,24 @@ def _failures_markdown(title: str, failures: list[dict[str, Any]]) -> str:
 
 
 def finish_parent(
-    title: str, results: dict[str, dict[str, Any]], artifact_prefix: str
+    title: str,
+    results: dict[str, dict[str, Any]],
+    artifact_prefix: str,
+    harvests: Collection[str] | None = None,
 ) -> dict[str, Any] | State[Any]:
     """Publish ``<prefix>-summary`` (every source/stage and part) and, when something failed
     or was blocked, ``<prefix>-failures`` on the calling (parent) flow run.
 
     Returns ``results`` on a clean success; a Completed state named "Partial" carrying
     ``results`` when some part failed or was blocked. Raises HarvestFailedError when every
-    source and stage that ran failed.
+    part that ran failed, or, with ``harvests`` (the names of the source harvests among the
+    results), when every one of those failed: stages that worked on what was already stored
+    do not turn a night that harvested nothing into a success.
     """
     failures = failing_parts(results)
+    judged = {n: r for n, r in results.items() if n in harvests} if harvests else results
     # A skipped stage neither succeeded nor failed: it does not rescue an all-failed run.
-    ran = [r for r in results.values() if r.get("status") != "skipped"]
+    ran = [r for r in judged.values() if r.get("status") != "skipped"]
     everything_failed = bool(ran) and all(r.get("status") == "failed" for r in ran)
     status = "failed" if everything_failed else "partial" if failures else "succeeded"
     create_markdown_artifact(

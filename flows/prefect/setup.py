@@ -1,7 +1,9 @@
 """``python -m flows.prefect.setup``: create what scale-out needs on the Prefect server.
 
-One global concurrency limit per source (``source-arxiv``...; one slot each), so two runs of
-one source never harvest at once whichever worker picks them up, and the ``process`` work
+One global concurrency limit per source (``source-arxiv``... and ``source-citations``; one
+slot each), so two runs of one source never harvest at once whichever worker picks them up:
+with one slot, the politeness budget of the one process holding it (harvesters/http) is the
+source's politeness across all workers. And the ``process`` work
 pool the deployments of ``prefect.yaml`` name. Safe to run again: what exists is kept.
 Equivalent CLI: ``prefect gcl create source-arxiv --limit 1`` (per source) and
 ``prefect work-pool create scholarflow --type process``.
@@ -17,7 +19,7 @@ from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, WorkPoo
 from prefect.exceptions import ObjectAlreadyExists
 
 from flows.prefect.common import source_limit_name
-from flows.prefect.deployments import SOURCES
+from flows.prefect.deployments import LIMITED_SOURCES
 
 logger = logging.getLogger(__name__)
 DEFAULT_POOL = "scholarflow"
@@ -28,7 +30,7 @@ def setup(pool: str = DEFAULT_POOL, slots: int = 1) -> list[str]:
     the configured Prefect API; returns what was created (existing objects are kept)."""
     created = []
     with get_client(sync_client=True) as client:
-        for source in SOURCES:
+        for source in LIMITED_SOURCES:
             name = source_limit_name(source)
             try:
                 client.create_global_concurrency_limit(

@@ -1,18 +1,22 @@
 """Which citation count the metrics use for a canonical work: one value per source, never a
-sum over duplicates.
+sum over duplicates (the rule of :mod:`models.citations.rule`, README "Citation counts").
 
-Today the only source is Google Scholar's per-publication "cited by" count. A work may carry
-several Scholar entries (co-authors' profiles both list it, or one profile lists it twice);
-their counts are observations of one number by one source, so exactly one is taken: **the most
-recently observed entry** (``scholar_publication.observed_at``; on a tie, the entry listed
-first on its profile, then the lower ``author_pub_id``). The entries not taken are kept in
-``others`` so a reader can see them. Neither the maximum nor the sum is used: the maximum
-prefers stale counts of duplicates, and the sum counts a paper's citations twice.
+Per source, one value per work:
 
-Extension point: when the open citation sources land (``models.citations.work_citations``),
-they become further providers in :data:`PROVIDERS`; :func:`citation_counts` keeps the first
-provider's value per work (the precedence is that list's order) and records the rest in
-``others``.
+* **Semantic Scholar, OpenAlex** (``citation_observation``): each record's latest day; when
+  the source has several records of one work on that day, their maximum (OpenAlex's per-year
+  counts come with the value it took).
+* **Google Scholar** (``scholar_publication``): a work may carry several Scholar entries
+  (co-authors' profiles both list it, or one profile lists it twice); their counts are
+  observations of one number by one source, so exactly one is taken: **the most recently
+  observed entry** (``observed_at``; on a tie, the entry listed first on its profile, then
+  the lower ``author_pub_id``).
+
+Then the source: the first of :data:`~models.citations.rule.CITATION_PRECEDENCE` (S2,
+OpenAlex, Scholar) whose value is fresh (observed within ``FRESH_DAYS`` of today); when none
+is, the most recently observed value. Every value not taken is kept in ``others`` so a reader
+can see it. Neither a maximum across sources nor a sum is used: the sum counts a paper's
+citations twice.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import Session, aliased
 
+from models.citations.rule import CITATION_PRECEDENCE, FRESH_DAYS
+from models.citations.tables import CitationObservation
 from models.identity.tables import WorkMention
 from models.provenance import SourceRecord
 from models.scholar.tables import ScholarProfile, ScholarPublication
@@ -64,20 +70,39 @@ WorkFilter = Sequence[int] | Select[Any]
 Provider = Callable[[Session, WorkFilter], dict[int, CitationCount]]
 
 
-def citation_counts(session: Session, work_ids: WorkFilter) -> dict[int, CitationCount]:
+def citation_counts(
+    session: Session, work_ids: WorkFilter, *, today: date | None = None
+) -> dict[int, CitationCount]:
     """The citation count of each work of ``work_ids`` that has one (a work with no known
-    count is absent, never 0). ``work_ids`` is a sequence of ids or a ``select`` of work ids
+    count is absent, never 0), chosen by the rule of the module docstring as of ``today``
+    (default: the UTC date). ``work_ids`` is a sequence of ids or a ``select`` of work ids
     (the set-based callers pass a subquery instead of shipping ids)."""
-    found: dict[int, CitationCount] = {}
+    today = today or datetime.now(UTC).date()
+    cutoff = today - timedelta(days=FRESH_DAYS)
+    by_work: dict[int, list[CitationCount]] = {}
     for provider in PROVIDERS:
         for work_id, value in provider(session, work_ids).items():
-            kept = found.get(work_id)
-            if kept is None:
-                found[work_id] = value
-            else:
-                extra = Observation(value.source, value.count, value.observed_on, value.entry)
-                found[work_id] = _with_others(kept, (extra, *value.others))
+            by_work.setdefault(work_id, []).append(value)
+    found: dict[int, CitationCount] = {}
+    for work_id, values in by_work.items():
+        ranked = sorted(values, key=lambda v: (_rank(v.source), v.source))
+        fresh = [v for v in ranked if v.observed_on >= cutoff]
+        chosen = fresh[0] if fresh else max(ranked, key=lambda v: (v.observed_on, -_rank(v.source)))
+        rest = [v for v in ranked if v is not chosen]
+        extra = [
+            obs
+            for v in rest
+            for obs in (Observation(v.source, v.count, v.observed_on, v.entry), *v.others)
+        ]
+        found[work_id] = _with_others(chosen, extra) if extra else chosen
     return found
+
+
+def _rank(source: str) -> int:
+    try:
+        return CITATION_PRECEDENCE.index(source)
+    except ValueError:
+        return len(CITATION_PRECEDENCE)
 
 
 def _with_others(kept: CitationCount, more: Iterable[Observation]) -> CitationCount:
@@ -176,5 +201,66 @@ def _per_year(payload: str | None) -> dict[int, int] | None:
         return None
 
 
-#: Citation sources in precedence order; the first with a count for a work wins.
-PROVIDERS: list[Provider] = [scholar_citations]
+def graph_citations(source: str) -> Provider:
+    """The provider of ``source``'s (``s2`` or ``openalex``) value per work: each of its
+    records' latest observation; several records of one work: the latest day, then the
+    highest count that day (duplicates are never added up)."""
+
+    def provider(session: Session, work_ids: WorkFilter) -> dict[int, CitationCount]:
+        latest = aliased(CitationObservation)
+        newest_day = (
+            select(func.max(latest.observed_on))
+            .where(latest.source_record_id == CitationObservation.source_record_id)
+            .scalar_subquery()
+        )
+        result: dict[int, CitationCount] = {}
+        for where in _work_conditions(work_ids):
+            rows = session.execute(
+                select(
+                    WorkMention.work_id,
+                    SourceRecord.source_id,
+                    CitationObservation.observed_on,
+                    CitationObservation.citation_count,
+                    CitationObservation.counts_by_year,
+                )
+                .join(SourceRecord, SourceRecord.id == WorkMention.source_record_id)
+                .join(
+                    CitationObservation,
+                    CitationObservation.source_record_id == WorkMention.source_record_id,
+                )
+                .where(
+                    CitationObservation.source == source,
+                    CitationObservation.observed_on == newest_day,
+                    where,
+                )
+            )
+            for work_id, entry, day, count, by_year in rows:
+                seen = result.get(work_id)
+                key = (day, int(count), _neg(entry))
+                if seen is None or key > (seen.observed_on, seen.count, _neg(seen.entry)):
+                    result[work_id] = CitationCount(
+                        int(count), source, day, entry, _year_counts(by_year)
+                    )
+        return result
+
+    provider.__name__ = f"{source}_citations"
+    return provider
+
+
+def _neg(entry: str) -> tuple[int, ...]:
+    """A key under which the lower entry id compares higher (ties: the lower id is kept)."""
+    return tuple(-ord(c) for c in entry)
+
+
+def _year_counts(counts: Mapping[str, Any] | None) -> dict[int, int] | None:
+    if not counts:
+        return None
+    try:
+        return {int(y): int(n) for y, n in counts.items()}
+    except (TypeError, ValueError, AttributeError):
+        log.warning("stored per-year citation counts unreadable; left out")
+        return None
+
+
+#: Every citation source; which value a work takes is :func:`citation_counts`' rule.
+PROVIDERS: list[Provider] = [graph_citations("s2"), graph_citations("openalex"), scholar_citations]

@@ -80,3 +80,57 @@ def test_the_key_comes_from_a_secret_block() -> None:
     assert load_secret("sf-test-s2-key") == "from-the-block"
     assert load_secret("sf-no-such-block") is None
     assert load_secret(None) is None
+
+
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_harness")
+def test_nightly_refreshes_citations_after_the_sources_then_the_metrics(
+    database_url: str, replay_dir: Callable[..., Path]
+) -> None:
+    from flows.prefect.nightly import nightly
+    from models.authors import Author
+    from models.metrics.export import summary_rows
+    from models.queries import find_author
+
+    engine = make_engine(database_url)
+    from models.migrate import upgrade
+
+    upgrade(engine)
+    with session_factory(engine)() as session:
+        load_batch(session, versions(), None)
+        session.commit()
+    folder = replay_dir(
+        FIXTURES / "s2" / "recordings" / "versions", FIXTURES / "openalex" / "recordings" / "dois"
+    )
+    recorded = json.loads(
+        (FIXTURES / "s2" / "recordings" / "versions" / "constructed_batch_day1.json").read_text()
+    )
+    s2_count = json.loads(recorded["body"])[0]["citationCount"]
+
+    # Scholar only (no tracked Scholar id: nothing to ask), so the stages are what runs.
+    state = nightly(
+        sources=["scholar"],
+        metrics_all_authors=True,
+        replay_dir=str(folder),
+        database_url=database_url,
+        return_state=True,
+    )
+
+    assert state.is_completed() and state.name == "Completed", state
+    results = state.result()
+    assert list(results) == ["scholar", "merge", "citations", "metrics"]
+    assert [(r["part"], r["status"]) for r in results["citations"]["runs"]] == [
+        ("s2", "succeeded"),
+        ("openalex", "succeeded"),
+    ]
+    with session_factory(engine)() as session:
+        # Every canonical author (none is tracked): the merged paper's, the S2 list included.
+        authors = session.scalar(select(func.count()).select_from(Author))
+        assert results["metrics"]["runs"][0]["counts"]["computed"] == authors
+        (summary,) = summary_rows(session, [find_author(session, "William Agnew").id])
+    print(summary)
+    # The S2 record carries both ids: preprint and CHI version are one work, counted once,
+    # with Semantic Scholar's count (the rule: S2 before OpenAlex before Scholar, no sum).
+    assert summary["works"] == 1
+    assert summary["citations"] == s2_count
+    engine.dispose()

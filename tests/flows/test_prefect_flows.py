@@ -133,11 +133,16 @@ def test_window_then_nightly_continues_from_the_stored_datestamp(db_url: str) ->
 
     # No since: the window starts at the stored last datestamp (2017-12-14), which is the
     # recorded request; no tracked authors: that part is skipped.
-    results = nightly(sets=["physics:hep-th"], replay_dir=REPLAY, database_url=db_url)
+    # No citation sources: these recordings hold no Semantic Scholar or OpenAlex answer.
+    results = nightly(
+        sets=["physics:hep-th"], citation_sources=[], replay_dir=REPLAY, database_url=db_url
+    )
 
     # Every source ran as its own subflow; with no tracked author and no known repository
     # the other three had nothing to do (and sent no request: none is recorded).
-    assert list(results) == ["arxiv", "acl", "scholar", "github", "merge"]
+    assert list(results) == ["arxiv", "acl", "scholar", "github", "merge", "citations", "metrics"]
+    assert results["citations"]["status"] == "skipped"
+    assert results["metrics"]["status"] == "succeeded"
     for source in ("acl", "scholar", "github"):
         assert results[source]["status"] == "succeeded", results[source]
     assert results["arxiv"]["status"] == "succeeded"
@@ -165,10 +170,13 @@ def test_nightly_reports_a_failed_source_and_fails_when_all_did(db_url: str) -> 
     assert "arxiv/window:math" in (partial.message or "")
     results = partial.result()
     assert results["arxiv"]["status"] == "failed"
+    # Nothing is stored, so the citation refresh asks nothing and the metrics have no one.
     assert [s for s, r in results.items() if r["status"] == "succeeded"] == [
         "acl",
         "scholar",
         "github",
+        "citations",
+        "metrics",
     ]
     assert results["merge"]["status"] == "skipped"  # nothing pending: loads merge as they go
     failures = artifact_markdown(partial.state_details.flow_run_id, "nightly-failures")
@@ -178,11 +186,13 @@ def test_nightly_reports_a_failed_source_and_fails_when_all_did(db_url: str) -> 
     assert summary.startswith("# nightly: partial")
     assert "| acl |" in summary and "| github |" in summary
 
-    # Only arXiv asked for, and it failed: the nightly run fails.
+    # Only arXiv asked for, and it failed: the nightly run fails, though the stages after it
+    # ran without error on the (empty) database.
     assert state.is_failed(), state
     exc = state.result(raise_on_failure=False)
     assert isinstance(exc, HarvestFailedError)
-    assert list(exc.result) == ["arxiv", "merge"]
+    assert list(exc.result) == ["arxiv", "merge", "citations", "metrics"]
+    assert exc.result["metrics"]["status"] == "succeeded"
     arxiv = exc.result["arxiv"]
     assert arxiv["status"] == "failed"
     (run,) = arxiv["runs"]
@@ -273,6 +283,8 @@ def test_deployments_schedule_nightly_and_render_backfill_as_a_form() -> None:
         "harvest-scholar",
         "harvest-github",
         "merge",
+        "harvest-citations",
+        "compute-metrics",
     ]
     assert all(d.description and "scholarflow" in d.tags for d in deployments.values())
     # A source's own deployment carries its source tag, as the nightly's subflows do.

@@ -206,8 +206,10 @@ def test_serve_announces_what_it_serves_and_hands_runs_its_database_url(
     assert served["url"] == url  # served runs inherit the process environment
     names = ", ".join(served["names"])
     assert f"serving {len(served['names'])} deployments: {names} (Ctrl-C stops)" in err
-    assert len(served["names"]) == 7 and "harvest-github/harvest-github" in served["names"]
+    assert len(served["names"]) == 9 and "harvest-github/harvest-github" in served["names"]
     assert "merge/merge" in served["names"]
+    assert "compute-metrics/compute-metrics" in served["names"]
+    assert "harvest-citations/harvest-citations" in served["names"]
     assert "postgresql+psycopg://harvester:***@db.example/scholar" in err
     assert PASSWORD not in err
 
@@ -387,7 +389,7 @@ def test_nightly_runs_offline_from_a_replay_dir_and_an_acl_checkout(
     assert state.name == "Partial"  # the author query had no recording
     results = state.result()
     print(results)
-    assert list(results) == ["arxiv", "acl", "merge"]
+    assert list(results) == ["arxiv", "acl", "merge", "citations", "metrics"]
     # The tracked author's arXiv query has no recording: offline, that part fails; the
     # window is answered from the recordings (nothing new since the backfill).
     runs = {r["part"]: r for r in results["arxiv"]["runs"]}
