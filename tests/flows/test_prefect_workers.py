@@ -280,7 +280,7 @@ def test_an_operator_starts_a_backfill_from_the_prefect_ui_in_a_real_browser(
             page.wait_for_load_state("networkidle")
             _fill_backfill_form(page, str(ARXIV_RECORDINGS), pg_url, tmp_path)
             with _api(prefect_server):
-                created = _new_run(deployment.id, known, 30)
+                created = _new_run(deployment.id, known, 120)
                 run = _wait_for_final_state(created.id, RUN_TIMEOUT)
                 with get_client(sync_client=True) as client:
                     response = client.request(
