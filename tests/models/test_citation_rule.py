@@ -108,3 +108,42 @@ def test_a_second_observation_the_same_day_replaces_it(sessions: sessionmaker[Se
         session.commit()
         work_id = session.scalars(select(WorkIdentifier.work_id)).first()
         assert work_citations(session, [work_id], today=TODAY)[work_id].count == 3
+
+
+def test_the_metrics_take_the_count_the_rule_chooses(sessions: sessionmaker[Session]) -> None:
+    from models.metrics.citations import citation_counts
+
+    with sessions() as session:
+        load_batch(
+            session,
+            [
+                record("s2", "S2PAPER", doi=DOI, s2="S2PAPER"),
+                record("openalex", "W1", doi=DOI, openalex="W1"),
+            ],
+            None,
+        )
+        stale = TODAY - timedelta(days=40)
+        store_observations(
+            session,
+            [
+                seen("s2", "S2PAPER", 31, stale),
+                seen("openalex", "W1", 25, TODAY - timedelta(days=3)),
+            ],
+            run_id=None,
+        )
+        session.commit()
+        (work_id,) = set(session.scalars(select(WorkIdentifier.work_id)))
+        rule = work_citations(session, [work_id], today=TODAY)[work_id]
+        used = citation_counts(session, [work_id], today=TODAY)[work_id]
+        # The same choice as the rule: OpenAlex (S2 is stale, 40 days old), never 25 + 31;
+        # S2's value kept beside it. Once S2 is fresh, S2.
+        assert (used.count, used.source, used.observed_on) == (
+            rule.count,
+            rule.source,
+            rule.observed_on,
+        )
+        assert (used.count, used.source) == (25, "openalex")
+        assert [(o.source, o.count) for o in used.others] == [("s2", 31)]
+        store_observations(session, [seen("s2", "S2PAPER", 33, TODAY)], run_id=None)
+        fresh = citation_counts(session, [work_id], today=TODAY)[work_id]
+        assert (fresh.count, fresh.source) == (33, "s2")
