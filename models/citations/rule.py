@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ScalarSelect, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from models.citations.tables import CitationObservation
@@ -53,6 +53,41 @@ class WorkCitation(NamedTuple):
     source: str
     observed_on: date
     others: tuple[SourceCount, ...]
+
+
+class SourceValue(Protocol):
+    """What :func:`choose` reads of one source's value for a work."""
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def observed_on(self) -> date: ...
+
+
+V = TypeVar("V", bound=SourceValue)
+
+
+def choose(values: Iterable[V], today: date, fresh_days: int = FRESH_DAYS) -> tuple[V, list[V]]:
+    """Rule 2 and 3 on one work's per-source values (at least one): the value the metrics
+    use (the first fresh one in precedence order, else the most recent) and the others, in
+    precedence order."""
+    ranked = sorted(values, key=lambda v: (_rank(v.source), v.source))
+    cutoff = today - timedelta(days=fresh_days)
+    fresh = [v for v in ranked if v.observed_on >= cutoff]
+    chosen = fresh[0] if fresh else max(ranked, key=lambda v: (v.observed_on, -_rank(v.source)))
+    return chosen, [v for v in ranked if v is not chosen]
+
+
+def latest_day_of_record() -> ScalarSelect[date]:
+    """A correlated subquery: the newest ``observed_on`` of the enclosing query's
+    ``citation_observation.source_record_id`` (compare it with ``observed_on``)."""
+    latest = aliased(CitationObservation)
+    return (
+        select(func.max(latest.observed_on))
+        .where(latest.source_record_id == CitationObservation.source_record_id)
+        .scalar_subquery()
+    )
 
 
 def _rank(source: str) -> int:
@@ -87,25 +122,18 @@ def work_citations(
                 or (day == seen.observed_on and count > seen.count)
             ):
                 per_source[work_id][source] = SourceCount(source, int(count), day)
-    cutoff = today - timedelta(days=fresh_days)
     result: dict[int, WorkCitation] = {}
     for work_id, values in per_source.items():
-        ranked = sorted(values.values(), key=lambda v: (_rank(v.source), v.source))
-        fresh = [v for v in ranked if v.observed_on >= cutoff]
-        chosen = fresh[0] if fresh else max(ranked, key=lambda v: (v.observed_on, -_rank(v.source)))
-        others = tuple(v for v in ranked if v is not chosen)
-        result[work_id] = WorkCitation(chosen.count, chosen.source, chosen.observed_on, others)
+        chosen, others = choose(values.values(), today, fresh_days)
+        result[work_id] = WorkCitation(
+            chosen.count, chosen.source, chosen.observed_on, tuple(others)
+        )
     return result
 
 
 def _graph_values(session: Session, work_ids: Sequence[int]) -> list[tuple[int, str, date, int]]:
     """(work, source, day, count) of each S2/OpenAlex record's latest observation."""
-    latest = aliased(CitationObservation)
-    newest_day = (
-        select(func.max(latest.observed_on))
-        .where(latest.source_record_id == CitationObservation.source_record_id)
-        .scalar_subquery()
-    )
+    newest_day = latest_day_of_record()
     rows = session.execute(
         select(
             SourceRecord.work_id,

@@ -25,13 +25,13 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, and_, case, select
+from sqlalchemy.orm import Session
 
-from models.citations.rule import CITATION_PRECEDENCE, FRESH_DAYS
+from models.citations.rule import choose, latest_day_of_record
 from models.citations.tables import CitationObservation
 from models.identity.tables import WorkMention
 from models.provenance import SourceRecord
@@ -78,17 +78,13 @@ def citation_counts(
     (default: the UTC date). ``work_ids`` is a sequence of ids or a ``select`` of work ids
     (the set-based callers pass a subquery instead of shipping ids)."""
     today = today or datetime.now(UTC).date()
-    cutoff = today - timedelta(days=FRESH_DAYS)
     by_work: dict[int, list[CitationCount]] = {}
     for provider in PROVIDERS:
         for work_id, value in provider(session, work_ids).items():
             by_work.setdefault(work_id, []).append(value)
     found: dict[int, CitationCount] = {}
     for work_id, values in by_work.items():
-        ranked = sorted(values, key=lambda v: (_rank(v.source), v.source))
-        fresh = [v for v in ranked if v.observed_on >= cutoff]
-        chosen = fresh[0] if fresh else max(ranked, key=lambda v: (v.observed_on, -_rank(v.source)))
-        rest = [v for v in ranked if v is not chosen]
+        chosen, rest = choose(values, today)
         extra = [
             obs
             for v in rest
@@ -96,13 +92,6 @@ def citation_counts(
         ]
         found[work_id] = _with_others(chosen, extra) if extra else chosen
     return found
-
-
-def _rank(source: str) -> int:
-    try:
-        return CITATION_PRECEDENCE.index(source)
-    except ValueError:
-        return len(CITATION_PRECEDENCE)
 
 
 def _with_others(kept: CitationCount, more: Iterable[Observation]) -> CitationCount:
@@ -207,12 +196,7 @@ def graph_citations(source: str) -> Provider:
     highest count that day (duplicates are never added up)."""
 
     def provider(session: Session, work_ids: WorkFilter) -> dict[int, CitationCount]:
-        latest = aliased(CitationObservation)
-        newest_day = (
-            select(func.max(latest.observed_on))
-            .where(latest.source_record_id == CitationObservation.source_record_id)
-            .scalar_subquery()
-        )
+        newest_day = latest_day_of_record()
         result: dict[int, CitationCount] = {}
         for where in _work_conditions(work_ids):
             rows = session.execute(
@@ -236,8 +220,10 @@ def graph_citations(source: str) -> Provider:
             )
             for work_id, entry, day, count, by_year in rows:
                 seen = result.get(work_id)
-                key = (day, int(count), _neg(entry))
-                if seen is None or key > (seen.observed_on, seen.count, _neg(seen.entry)):
+                key = (day, int(count))
+                kept = None if seen is None else (seen.observed_on, seen.count)
+                # the latest day, then the highest count; on a full tie the lower entry id
+                if kept is None or key > kept or (key == kept and entry < seen.entry):
                     result[work_id] = CitationCount(
                         int(count), source, day, entry, _year_counts(by_year)
                     )
@@ -245,11 +231,6 @@ def graph_citations(source: str) -> Provider:
 
     provider.__name__ = f"{source}_citations"
     return provider
-
-
-def _neg(entry: str) -> tuple[int, ...]:
-    """A key under which the lower entry id compares higher (ties: the lower id is kept)."""
-    return tuple(-ord(c) for c in entry)
 
 
 def _year_counts(counts: Mapping[str, Any] | None) -> dict[int, int] | None:

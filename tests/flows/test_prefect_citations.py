@@ -11,7 +11,7 @@ import pytest
 from citation_records import versions
 from conftest import FIXTURES
 from prefect_api import artifact_markdown, flow_run_logs
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, func, select, text
 
 from flows.prefect.citations import HARVEST_CITATIONS_ARTIFACT_KEY, harvest_citations_flow
 from models.citations.tables import CitationObservation
@@ -20,6 +20,21 @@ from models.loader import load_batch
 
 KEY = "s2-PREFECT-secret-key-0123456789"
 MAILTO = "prefect-secret-inbox@example.org"
+S2_VERSIONS = FIXTURES / "s2" / "recordings" / "versions"
+RECORDINGS = (S2_VERSIONS, FIXTURES / "openalex" / "recordings" / "dois")
+
+
+def database_with_two_versions(database_url: str) -> Engine:
+    """A migrated database holding the two constructed versions of one paper (citation_records);
+    the caller disposes of the engine."""
+    from models.migrate import upgrade
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with session_factory(engine)() as session:
+        load_batch(session, versions(), None)
+        session.commit()
+    return engine
 
 
 @pytest.mark.prefect
@@ -29,16 +44,8 @@ def test_flow_run_looks_up_citations_and_leaks_no_secret(
 ) -> None:
     monkeypatch.setenv("SCHOLARFLOW_S2_API_KEY", KEY)
     monkeypatch.setenv("SCHOLARFLOW_OPENALEX_MAILTO", MAILTO)
-    engine = make_engine(database_url)
-    from models.migrate import upgrade
-
-    upgrade(engine)
-    with session_factory(engine)() as session:
-        load_batch(session, versions(), None)
-        session.commit()
-    folder = replay_dir(
-        FIXTURES / "s2" / "recordings" / "versions", FIXTURES / "openalex" / "recordings" / "dois"
-    )
+    engine = database_with_two_versions(database_url)
+    folder = replay_dir(*RECORDINGS)
 
     state = harvest_citations_flow(
         replay=str(folder),
@@ -92,19 +99,9 @@ def test_nightly_refreshes_citations_after_the_sources_then_the_metrics(
     from models.metrics.export import summary_rows
     from models.queries import find_author
 
-    engine = make_engine(database_url)
-    from models.migrate import upgrade
-
-    upgrade(engine)
-    with session_factory(engine)() as session:
-        load_batch(session, versions(), None)
-        session.commit()
-    folder = replay_dir(
-        FIXTURES / "s2" / "recordings" / "versions", FIXTURES / "openalex" / "recordings" / "dois"
-    )
-    recorded = json.loads(
-        (FIXTURES / "s2" / "recordings" / "versions" / "constructed_batch_day1.json").read_text()
-    )
+    engine = database_with_two_versions(database_url)
+    folder = replay_dir(*RECORDINGS)
+    recorded = json.loads((S2_VERSIONS / "constructed_batch_day1.json").read_text())
     s2_count = json.loads(recorded["body"])[0]["citationCount"]
 
     # Scholar only (no tracked Scholar id: nothing to ask), so the stages are what runs.
