@@ -53,11 +53,14 @@ def _pg_problem() -> str | None:
 
 
 _PG_TESTS_RUN = 0
+#: Set while the current test holds a PostgreSQL schema; reported as a user property so the
+#: count also adds up across pytest-xdist workers.
+_PG_USED = False
 
 
 def pg_schema_engine() -> Iterator[tuple[Engine, str]]:
     """An engine whose connections use a fresh, empty PostgreSQL schema (dropped afterwards)."""
-    global _PG_TESTS_RUN
+    global _PG_USED
     problem = _pg_problem()
     if problem:
         if REQUIRE_PG:
@@ -65,7 +68,7 @@ def pg_schema_engine() -> Iterator[tuple[Engine, str]]:
                 f"PostgreSQL required (SCHOLARFLOW_REQUIRE_PG=1) but unavailable: {problem}"
             )
         pytest.skip(f"PostgreSQL unavailable: {problem}")
-    _PG_TESTS_RUN += 1
+    _PG_USED = True
     schema = f"sf_test_{uuid.uuid4().hex[:12]}"
     admin = make_engine(PG_URL)
     with admin.begin() as conn:
@@ -130,10 +133,32 @@ def replay_dir(tmp_path: Path) -> callable:  # type: ignore[valid-type]
     return build
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+    """Mark the setup report of a test that took a PostgreSQL schema."""
+    global _PG_USED
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "setup" and _PG_USED:
+        report.user_properties.append(("postgresql", True))
+    if report.when == "teardown":
+        _PG_USED = False
+
+
+def pytest_runtest_logreport(report) -> None:  # type: ignore[no-untyped-def]
+    """Count PostgreSQL tests where the reports arrive (the controller, under xdist)."""
+    global _PG_TESTS_RUN
+    if report.when == "setup" and ("postgresql", True) in report.user_properties:
+        _PG_TESTS_RUN += 1
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
-    terminalreporter.write_line(f"postgresql tests run: {_PG_TESTS_RUN}")
+    if not hasattr(config, "workerinput"):
+        terminalreporter.write_line(f"postgresql tests run: {_PG_TESTS_RUN}")
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:  # type: ignore[no-untyped-def]
+    if hasattr(session.config, "workerinput"):
+        return
     if REQUIRE_PG and _PG_TESTS_RUN == 0 and session.testscollected:
         session.exitstatus = 1

@@ -16,6 +16,9 @@ import pytest
 from bench.fault_injection import faulty_round, harvest_demo, read
 from models.snapshot import Snapshot
 
+# pytest-xdist (--dist loadgroup): the module-scoped fixtures are built once, on one worker.
+pytestmark = pytest.mark.xdist_group("test_fault_injection")
+
 SEED = 2  # faults on export.arxiv.org, oaipmh.arxiv.org and scholar.google.com
 
 

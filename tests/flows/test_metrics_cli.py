@@ -16,6 +16,9 @@ import pytest
 
 from flows.cli.main import main
 
+# pytest-xdist (--dist loadgroup): the module-scoped fixtures are built once, on one worker.
+pytestmark = pytest.mark.xdist_group("test_metrics_cli")
+
 TRACKED = (
     "Adrian Del Maestro",
     "Anne Kietzig",

@@ -15,6 +15,9 @@ from flows.prefect.acl import harvest_acl
 from models.engine import make_engine, session_factory
 from models.queries import add_tracked_author, table_counts
 
+# pytest-xdist (--dist loadgroup): one worker runs the Prefect test harness tests (one server).
+pytestmark = pytest.mark.xdist_group("prefect_harness")
+
 REAL = sorted((FIXTURES / "acl" / "xml").glob("*.xml"))
 
 

@@ -18,6 +18,9 @@ from models.citations.tables import CitationObservation
 from models.engine import make_engine, session_factory
 from models.loader import load_batch
 
+# pytest-xdist (--dist loadgroup): one worker runs the Prefect test harness tests (one server).
+pytestmark = pytest.mark.xdist_group("prefect_harness")
+
 KEY = "s2-PREFECT-secret-key-0123456789"
 MAILTO = "prefect-secret-inbox@example.org"
 S2_VERSIONS = FIXTURES / "s2" / "recordings" / "versions"

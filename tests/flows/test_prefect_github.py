@@ -17,6 +17,9 @@ from models.engine import make_engine, session_factory
 from models.github.tables import GitHubRepositorySnapshot
 from models.queries import add_tracked_author
 
+# pytest-xdist (--dist loadgroup): one worker runs the Prefect test harness tests (one server).
+pytestmark = pytest.mark.xdist_group("prefect_harness")
+
 REC = FIXTURES / "github" / "recordings"
 TOKEN = "ghp_PREFECTsecret0123456789abcdefXYZ"
 

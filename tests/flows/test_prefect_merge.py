@@ -18,6 +18,9 @@ from harvesters.records import WorkRecord
 from models.identity.tables import WorkMention
 from models.loader import load_batch
 
+# pytest-xdist (--dist loadgroup): one worker runs the Prefect test harness tests (one server).
+pytestmark = pytest.mark.xdist_group("prefect_harness")
+
 
 def _paper_and_its_doi_view() -> tuple[WorkRecord, WorkRecord]:
     path = FIXTURES / "acl" / "xml" / "2023.repl4nlp.xml"

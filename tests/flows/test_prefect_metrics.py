@@ -18,6 +18,9 @@ from prefect.client.schemas.objects import Artifact
 from flows.cli.main import main
 from flows.prefect.metrics import COMPUTE_METRICS_ARTIFACT_KEY, compute_metrics
 
+# pytest-xdist (--dist loadgroup): one worker runs the Prefect test harness tests (one server).
+pytestmark = pytest.mark.xdist_group("prefect_harness")
+
 
 def table_artifact(flow_run_id: UUID, key: str) -> Artifact:
     """The flow run's one artifact under ``key`` (only the wanted filters are sent: see

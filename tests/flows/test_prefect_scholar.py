@@ -20,6 +20,9 @@ from flows.prefect.scholar import (
     harvest_scholar_profiles_task,
 )
 
+# pytest-xdist (--dist loadgroup): one worker runs the Prefect test harness tests (one server).
+pytestmark = pytest.mark.xdist_group("prefect_harness")
+
 SCHOLAR = FIXTURES / "scholar"
 PASSWORD = "pw-prefect-5e4d3c"
 

@@ -24,6 +24,9 @@ from sqlalchemy.engine import make_url
 from models.engine import make_engine, session_factory
 from models.works import WorkIdentifier
 
+# pytest-xdist (--dist loadgroup): the module's Prefect server starts once, on one worker.
+pytestmark = pytest.mark.xdist_group("prefect_server")
+
 PASSWORD = "pw-served-9f8e7d"
 __all__ = ["prefect_server"]  # the module-scoped server fixture
 

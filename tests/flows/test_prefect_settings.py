@@ -42,6 +42,9 @@ from harvesters.http.politeness import RetryPolicy, RetrySettingsError, http_ret
 from models.engine import make_engine, session_factory
 from models.works import WorkIdentifier
 
+# pytest-xdist (--dist loadgroup): one worker runs the Prefect test harness tests (one server).
+pytestmark = pytest.mark.xdist_group("prefect_harness")
+
 PASSWORD = "pw-env-4c3b2a"
 HEP_TH_DAY = date(2017, 12, 14)  # wrapped_oai_arXiv_physics_hep-th_2017-12-14.json: 3 records
 RETRY_VARIABLES = (

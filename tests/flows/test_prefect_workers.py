@@ -29,6 +29,9 @@ from models.engine import make_engine, session_factory
 from models.provenance import HarvestRun, SourceRecord
 from models.works import Work, WorkIdentifier
 
+# pytest-xdist (--dist loadgroup): the module's Prefect server starts once, on one worker.
+pytestmark = pytest.mark.xdist_group("prefect_workers")
+
 __all__ = ["prefect_server"]  # a fixture used here, imported for pytest
 
 REPO = Path(__file__).resolve().parents[2]

@@ -16,6 +16,9 @@ from typing import Any
 
 import pytest
 
+# pytest-xdist (--dist loadgroup): the module-scoped fixtures are built once, on one worker.
+pytestmark = pytest.mark.xdist_group("test_identity_labeled_set")
+
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "identity"
 SOURCES = {"arxiv", "acl", "scholar", "s2", "openalex", "dblp"}
 WORK_IDS = {"doi", "arxiv", "acl", "scholar_pub", "s2", "openalex", "dblp", "pmid"}
