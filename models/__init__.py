@@ -5,6 +5,7 @@ Nothing here does network I/O; harvesters hand typed records to ``models.loader`
 
 from models.authors import Author, AuthorIdentifier, AuthorNameVariant, Authorship, TrackedAuthor
 from models.base import Base
+from models.citations.author_reports import AuthorReport
 from models.citations.tables import CitationLookup, CitationObservation
 from models.github.tables import (
     GitHubAuthorRepository,
@@ -37,6 +38,7 @@ __all__ = [
     "AuthorMetrics",
     "AuthorMetricsSnapshot",
     "AuthorNameVariant",
+    "AuthorReport",
     "Authorship",
     "Base",
     "CitationLookup",
