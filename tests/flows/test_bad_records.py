@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,14 +23,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from flows.cli.main import main
 from flows.pipelines.acl import harvest_acl_venue
 from flows.pipelines.runs import RunTracker, load_items
-from flows.pipelines.scholar import import_gs_data
+from flows.pipelines.scholar import harvest_scholar_profiles, import_gs_data
 from harvesters.acl.data import LocalAnthology
 from harvesters.github.harvester import RepositoryRecord
+from harvesters.http.replay import replaying
 from harvesters.records import QuarantinedInput, WorkRecord
+from harvesters.scholar.client import ScholarClient
+from harvesters.scholar.harvester import ScholarHarvester
+from harvesters.scholar.settings import ScholarSettings
 from models.github import store as github_store
 from models.github.tables import GitHubRepository, GitHubRepositorySnapshot
 from models.provenance import HarvestRun, QuarantinedRecord, SourceRecord
+from models.queries import add_tracked_author
 from models.runs import start_run
+from models.scholar.store import ScholarTarget
 from models.scholar.tables import ScholarProfile, ScholarPublication
 from models.works import Work
 
@@ -251,3 +258,47 @@ def test_quarantine_rows_and_run_errors_cannot_fail_the_write(
         assert stored.status == "failed"
         assert stored.error == "ValueError: an error echoing a payload "
         assert stored.params == {"note": "nul in params"}
+
+
+# --------------------------------------------------------------------------- Scholar HTML
+
+
+def test_nul_bytes_in_a_harvested_scholar_profile_page_are_dropped(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """A profile page whose name and first title carry a NUL byte (constructed on the real
+    recorded page of Anne Kietzig) is stored without them, on PostgreSQL as on SQLite."""
+    recorded = FIXTURES / "scholar" / "recordings" / "wrapped_profile_8daWuo4AAAAJ.json"
+    page = json.loads(recorded.read_text())
+    title = "Interaction of oxygen functionalized multi-walled carbon nanotube nanofluids"
+    assert title in page["body"] and ">Anne Kietzig<" in page["body"]
+    page["body"] = (
+        page["body"]
+        .replace(">Anne Kietzig<", ">Anne\x00 Kietzig<")
+        .replace(title, title.replace("oxygen", "oxy\x00gen"), 1)
+    )
+    page["note"] = "constructed: the recorded page with two NUL bytes added"
+    recordings = tmp_path / "nul"
+    recordings.mkdir()
+    (recordings / recorded.name).write_text(json.dumps(page))
+    with sessions.begin() as session:
+        add_tracked_author(session, "Anne Kietzig", scholar_id="8daWuo4AAAAJ")
+    client = ScholarClient(ScholarSettings(delay_seconds=0.0), sleep=lambda _s: None)
+    day = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    with replaying(recordings):
+        summary = harvest_scholar_profiles(
+            sessions,
+            ScholarHarvester(client),
+            [ScholarTarget("Anne Kietzig", "8daWuo4AAAAJ")],
+            now=lambda: day,
+        )
+
+    assert summary.status == "succeeded", summary.error
+    with sessions() as session:
+        stored = session.scalar(
+            select(ScholarProfile).where(ScholarProfile.scholar_id == "8daWuo4AAAAJ")
+        )
+        assert stored is not None and stored.name == "Anne Kietzig"
+        titles = list(session.scalars(select(ScholarPublication.title)))
+        assert titles and not any("\x00" in t for t in titles)
+        assert any(t.startswith(title) for t in titles)
