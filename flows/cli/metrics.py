@@ -167,6 +167,19 @@ def metrics_text(s: dict[str, Any]) -> str:
                 f"difference {shown}"
             )
         lines += [f"    why: {note}" for note in scholar["explanations"]]
+    s2 = s.get("s2")
+    if s2:
+        lines.append(
+            f"  computed vs Semantic Scholar {s2['compared_with']} (reported {s2['observed_on']}):"
+        )
+        for name, c in s2["comparison"].items():
+            diff = c["difference"]
+            shown = "n/a" if diff is None else f"{diff:+d}"
+            lines.append(
+                f"    {name}: computed {_n(c['computed'])}, reported {_n(c['reported'])}, "
+                f"difference {shown}"
+            )
+        lines += [f"    why: {note}" for note in s2["explanations"]]
     stored = s.get("stored")
     if stored is None:
         lines.append("  (not stored yet: `scholarflow metrics` stores it)")

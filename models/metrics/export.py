@@ -60,6 +60,9 @@ def summary_rows(session: Session, author_ids: Sequence[int]) -> list[dict[str, 
             comparison = ((m.summary or {}).get("scholar") or {}).get("comparison") or {}
             for key in ("citations", "h_index", "i10_index"):
                 row[f"{key}_difference"] = (comparison.get(key) or {}).get("difference")
+            s2 = ((m.summary or {}).get("s2") or {}).get("comparison") or {}
+            for key in ("citations", "h_index"):
+                row[f"s2_{key}"] = (s2.get(key) or {}).get("reported")
             row.update({k: (m.summary or {}).get(k) for k in EXTRA})
             row["computed_at"] = m.computed_at.isoformat()
             rows.append(row)

@@ -27,13 +27,14 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.authors import Author, Authorship
+from models.citations.author_reports import latest_author_reports
 from models.github.tables import GitHubAuthorRepository, GitHubRepository, GitHubWorkRepository
 from models.metrics import indices
 from models.metrics.citations import CitationCount, citation_counts
@@ -90,6 +91,17 @@ class ScholarReported:
 _SCHOLAR_FIELDS = tuple(f.name for f in fields(ScholarReported))
 
 
+@dataclass(frozen=True)
+class S2Reported:
+    """What Semantic Scholar last reported for one of the author's S2 author ids."""
+
+    s2_author_id: str
+    works: int | None
+    citations: int | None
+    h_index: int | None
+    observed_on: date
+
+
 @dataclass
 class AuthorInputs:
     """Everything one author's summary is computed from."""
@@ -101,6 +113,7 @@ class AuthorInputs:
     coauthor_names: dict[int, str] = field(default_factory=dict)
     repositories: dict[int, tuple[str, int, str]] = field(default_factory=dict)
     scholar: list[ScholarReported] = field(default_factory=list)
+    s2: list[S2Reported] = field(default_factory=list)
 
     def fingerprint(self, current_year: int) -> str:
         """SHA-256 of every input value the summary depends on (works, positions, author
@@ -139,6 +152,10 @@ class AuthorInputs:
             sorted((i, *v) for i, v in self.repositories.items()),
             scholar,
         ]
+        if self.s2:  # absent before S2 reports existed: those fingerprints stay as they were
+            payload.append(
+                sorted((r.s2_author_id, r.works, r.citations, r.h_index) for r in self.s2)
+            )
         text = json.dumps(payload, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -148,7 +165,7 @@ class AuthorInputs:
 
 def read_inputs(session: Session, author_ids: Sequence[int]) -> dict[int, AuthorInputs]:
     """The inputs of each author of ``author_ids`` (one batch: keep it to a few thousand ids),
-    in eight queries whatever the batch size. Unknown ids are absent from the result."""
+    in nine queries whatever the batch size. Unknown ids are absent from the result."""
     ids = sorted(set(author_ids))
     if not ids:
         return {}
@@ -201,6 +218,7 @@ def read_inputs(session: Session, author_ids: Sequence[int]) -> dict[int, Author
     _names(session, result)
     _repositories(session, result, ids, own)
     _scholar(session, result, ids)
+    _s2(session, result, ids)
     return result
 
 
@@ -290,6 +308,15 @@ def _scholar(session: Session, result: dict[int, AuthorInputs], ids: list[int]) 
         )
 
 
+def _s2(session: Session, result: dict[int, AuthorInputs], ids: list[int]) -> None:
+    for author_id, reports in latest_author_reports(session, ids, "s2").items():
+        if author_id in result:
+            result[author_id].s2 = [
+                S2Reported(r.external_id, r.works, r.citations, r.h_index, r.observed_on)
+                for r in reports
+            ]
+
+
 # --------------------------------------------------------------------------- computing
 
 
@@ -359,6 +386,7 @@ def summarize(inputs: AuthorInputs, *, current_year: int) -> dict[str, Any]:
     summary["repository_count"] = len(repos)
     summary["stars"] = sum(s for _, s, _ in repos)
     summary["scholar"] = _compared(inputs, summary)
+    summary["s2"] = _compared_s2(inputs, summary)
     return summary
 
 
@@ -492,6 +520,48 @@ def _explanations(inputs: AuthorInputs, reported: ScholarReported) -> list[str]:
     if missing:
         notes.append(f"{missing} work(s) have no known citation count and are left out")
     return notes
+
+
+def _compared_s2(inputs: AuthorInputs, summary: dict[str, Any]) -> dict[str, Any] | None:
+    """S2's own numbers for the author's S2 id (the most recently reported one) beside the
+    computed ones, with the difference and what the merge explains."""
+    if not inputs.s2:
+        return None
+    reported = max(inputs.s2, key=lambda r: (r.observed_on, r.s2_author_id))
+    pairs = {
+        "works": (summary["works"], reported.works),
+        "citations": (summary["citations"], reported.citations),
+        "h_index": (summary["h_index"], reported.h_index),
+    }
+    notes: list[str] = []
+    if reported.works is not None and reported.works != summary["works"]:
+        notes.append(
+            f"S2 attributes {reported.works} paper(s) to {reported.s2_author_id}; "
+            f"{summary['works']} merged work(s) are held for this author (S2 papers not "
+            "listed yet, works from other sources, or several S2 papers merged into one work)"
+        )
+    others = {k: v for k, v in summary["coverage"]["by_source"].items() if k != "s2"}
+    if others:
+        notes.append(
+            "some works take their count from another source than S2 by the citation rule: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(others.items()))
+        )
+    missing = summary["coverage"]["without_citation_count"]
+    if missing:
+        notes.append(f"{missing} work(s) have no known citation count and are left out")
+    return {
+        "compared_with": reported.s2_author_id,
+        "observed_on": reported.observed_on.isoformat(),
+        "comparison": {
+            name: {
+                "computed": mine,
+                "reported": theirs,
+                "difference": None if mine is None or theirs is None else mine - theirs,
+            }
+            for name, (mine, theirs) in pairs.items()
+        },
+        "explanations": notes,
+    }
 
 
 def _entries(c: CitationCount) -> list[str]:

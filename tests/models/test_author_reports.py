@@ -14,6 +14,7 @@ from models.citations.author_reports import (
     latest_author_reports,
     store_author_reports,
 )
+from models.metrics.summaries import read_inputs, summarize
 
 
 def _report(day: int, h: int) -> S2AuthorReport:
@@ -49,3 +50,30 @@ def test_one_report_per_author_id_and_day_and_readers_get_the_newest(
             60,
         )
         assert s.scalar(select(func.count()).select_from(AuthorReport)) == 2
+
+
+def test_the_summary_puts_s2s_numbers_beside_the_computed_ones(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as s:
+        turing = Author(display_name="Alan Turing", name_key="alan turing")
+        s.add(turing)
+        s.flush()
+        s.add(AuthorIdentifier(author_id=turing.id, scheme="s2", value="2262347"))
+        store_author_reports(s, "s2", [_report(1, 23)], run_id=None)
+        author_id = turing.id
+    with sessions() as s:
+        inputs = read_inputs(s, [author_id])[author_id]
+        before = inputs.fingerprint(2026)
+        summary = summarize(inputs, current_year=2026)
+    s2 = summary["s2"]
+    assert s2["compared_with"] == "2262347" and s2["observed_on"] == "2026-12-01"
+    assert s2["comparison"]["works"] == {"computed": 0, "reported": 60, "difference": -60}
+    assert s2["comparison"]["h_index"]["reported"] == 23
+    assert s2["comparison"]["citations"]["reported"] == 12416
+    assert any("S2 attributes 60 paper(s) to 2262347" in n for n in s2["explanations"])
+    # A new number from S2 is a changed input: the author is recomputed.
+    with sessions.begin() as s:
+        store_author_reports(s, "s2", [_report(2, 24)], run_id=None)
+    with sessions() as s:
+        assert read_inputs(s, [author_id])[author_id].fingerprint(2026) != before
