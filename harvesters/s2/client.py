@@ -135,7 +135,7 @@ class S2Client:
             raise
         data = _json(response, url)
         if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-            raise SourceResponseError(url, "expected {\"data\": [...]} with the papers")
+            raise SourceResponseError(url, 'expected {"data": [...]} with the papers')
         papers = [p for p in data["data"] if isinstance(p, dict)]
         following = data.get("next")
         return papers, following if isinstance(following, int) and following > offset else None
