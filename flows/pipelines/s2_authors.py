@@ -4,7 +4,8 @@
 author with an S2 author id. Each paper is loaded as an S2 source record and mention (the same
 record the citation look-ups store: S2 paperId is its key), with a dated citation observation;
 the author's entry on each paper carries the S2 author id and the tracked id, so the merge links
-the tracked person as an author of every work. Each page commits with the run's counts.
+the tracked person as an author of every work. Each paper also counts as looked up by S2 today,
+so the citation refresh does not ask about it again. Each page commits with the run's counts.
 
 An author id S2 does not know (404) is reported by id and the other authors still run; a run
 where every author was unknown ends ``failed``, one where some were ``partial``. A spent request
@@ -27,7 +28,7 @@ from harvesters.citations import BudgetSpentError, CitationAnswer
 from harvesters.records import QuarantinedInput, WorkRecord
 from harvesters.s2.client import UnknownAuthorError
 from models.authors import TrackedAuthor
-from models.citations.store import store_observations
+from models.citations.store import record_lookups, store_observations
 from models.loader import LoadCounts
 
 SOURCE = "s2"
@@ -156,6 +157,9 @@ def _store(
         if a.observation is not None and a.observation.source_id in stored
     ]
     inserted, _ = store_observations(session, observations, run_id=run_id)
+    # Counted today: the citation look-ups (harvest s2, the nightly's next stage) skip them.
+    asked = sorted(stored)
+    record_lookups(session, SOURCE, [("s2", i, i) for i in asked], today=today, run_id=run_id)
     tally["works"] += len(stored)
     tally["observations"] += inserted
     return counts

@@ -169,3 +169,39 @@ def test_cli_unknown_author_id_exits_1_naming_it(
     out = capsys.readouterr()
     assert "s2/authors: failed" in out.out
     assert "Semantic Scholar has no author with id 0" in out.err
+
+
+def test_nightly_follows_s2_authors_then_merge_citations_metrics(
+    database_url: str, replay_dir: Callable[..., Path]
+) -> None:
+    from flows.prefect.nightly import ALL_SOURCES, nightly
+    from flows.runtime import open_database
+    from models.metrics.export import summary_rows
+    from models.queries import find_author
+
+    papers = recorded_papers()
+    assert "s2-authors" in ALL_SOURCES
+    sessions = open_database(database_url)
+    track(sessions, *CANTLEY)
+
+    state = nightly(
+        sources=["s2-authors"],
+        citation_sources=["s2"],
+        replay_dir=str(replay_dir(PAGES)),
+        database_url=database_url,
+        return_state=True,
+    )
+
+    assert state.is_completed() and state.name == "Completed", state
+    results = state.result()
+    assert list(results) == ["s2-authors", "merge", "citations", "metrics"]
+    assert [(r["part"], r["status"]) for r in results["s2-authors"]["runs"]] == [
+        ("authors", "succeeded")
+    ]
+    # The works just listed were counted today: the citation refresh asks nothing about them.
+    assert results["citations"]["runs"][0]["cursor"]["works"] == 0
+    with sessions() as session:
+        (summary,) = summary_rows(session, [find_author(session, CANTLEY[0]).id])
+    assert summary["works"] == len(papers)
+    assert summary["citations"] == sum(p["citationCount"] for p in papers)
+    sessions.kw["bind"].dispose()
