@@ -11,6 +11,8 @@ SOURCES: tuple[str, ...] = (
     "acl",
     "scholar",
     "github",
+    # The papers of tracked authors followed by Semantic Scholar author id.
+    "s2-authors",
     # Citation counts of the works the sources above stored: last, so they see new works.
     "s2",
     "openalex",

@@ -75,6 +75,8 @@ class TrackedAuthor(Base):
     github_login: Mapped[str | None] = mapped_column(String(64))
     acl_person_id: Mapped[str | None] = mapped_column(String(128))
     orcid: Mapped[str | None] = mapped_column(String(32))
+    # Semantic Scholar author id (digits): `harvest s2-authors` lists their papers by it.
+    s2_author_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("author.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -35,6 +35,7 @@ def add_tracked_author(
     github_login: str | None = None,
     acl_person_id: str | None = None,
     orcid: str | None = None,
+    s2_author_id: str | None = None,
 ) -> TrackedAuthor:
     """Track ``name`` (or update the handles of an already tracked name) and link its author.
 
@@ -54,6 +55,7 @@ def add_tracked_author(
         "github_login": github_login,
         "acl_person_id": acl_person_id,
         "orcid": orcid,
+        "s2_author_id": s2_author_id,
     }
     for attr, value in handles.items():
         if value:
@@ -68,6 +70,7 @@ def add_tracked_author(
         ("orcid", "orcid"),
         ("acl", "acl_person_id"),
         ("github", "github_login"),
+        ("s2", "s2_author_id"),
     ):
         if getattr(tracked, attr):
             keys.append((scheme, getattr(tracked, attr)))

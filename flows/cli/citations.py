@@ -1,4 +1,5 @@
-"""``scholarflow harvest s2`` / ``harvest openalex``: citation look-ups of the stored works.
+"""``scholarflow harvest s2`` / ``harvest openalex``: citation look-ups of the stored works;
+``harvest s2-authors``: the papers of the authors followed by Semantic Scholar author id.
 
 Light at import time: the pipeline (SQLAlchemy, httpx) is imported when a harvest runs.
 """
@@ -87,3 +88,51 @@ def harvest_openalex_cli(args: argparse.Namespace, sessions: Any, attempt: Attem
             sessions, harvester, max_age_days=max_age, progress=progress_unless_quiet(args)
         )
     )
+
+
+def s2_author_id_from(text: str) -> str:
+    """The S2 author id of ``--s2-id``; raises UserError for anything but digits."""
+    from flows.pipelines.s2_authors import valid_s2_author_id
+
+    try:
+        return valid_s2_author_id(text)
+    except ValueError as exc:
+        raise UserError(f"--s2-id: {exc}") from exc
+
+
+def check_s2_author_id_free(session: Any, s2_author_id: str, name: str) -> None:
+    """Raises UserError when another tracked author already has ``s2_author_id``."""
+    from sqlalchemy import select
+
+    from models.authors import TrackedAuthor
+
+    owner = session.scalar(
+        select(TrackedAuthor.name).where(TrackedAuthor.s2_author_id == s2_author_id)
+    )
+    if owner is not None and owner != name.strip():
+        raise UserError(f"S2 author id {s2_author_id} is already tracked as {owner!r}")
+
+
+def harvest_s2_authors_cli(args: argparse.Namespace, sessions: Any, attempt: Attempt) -> None:
+    """Every paper of the tracked authors with an S2 author id (``--author``: only those)."""
+    if _skipped(args, "s2-authors"):
+        return
+    from flows.pipelines.citations import s2_harvester
+    from flows.pipelines.s2_authors import harvest_s2_authors, tracked_s2_authors
+    from harvesters.s2.client import api_key_from_env
+
+    authors = tracked_s2_authors(sessions, getattr(args, "authors", None))
+    say = progress_unless_quiet(args)
+    if not authors:
+        if say is not None and "s2-authors" in (args.sources or []):
+            say(
+                "s2-authors: no tracked author with an S2 author id; add one with "
+                "`scholarflow authors add NAME --s2-id ID`"
+            )
+        return
+    harvester = s2_harvester(
+        api_key=api_key_from_env(),
+        replay=bool(args.replay),
+        max_requests=getattr(args, "citations_max_requests", None),
+    )
+    attempt(lambda: harvest_s2_authors(sessions, harvester, authors, progress=say))

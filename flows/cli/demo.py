@@ -1,9 +1,10 @@
 """``scholarflow demo``: the whole pipeline, offline, on the data shipped in the repo.
 
-One part per source (arXiv, ACL Anthology, Google Scholar, GitHub; see flows.cli.demo_sources),
-each its own harvest run(s); a part that fails is reported and the others still run. Then the
-Scholar authors' AcadHomepage files are written next to the database, and the runs, works and
-tracked authors are printed.
+One part per source (arXiv, ACL Anthology, Google Scholar, GitHub, Semantic Scholar author
+papers; see flows.cli.demo_sources), each its own harvest run(s); a part that fails is reported
+and the others still run. Then the Scholar authors' AcadHomepage files are written next to the
+database, the tracked authors' metrics are computed, and the runs, works, tracked authors and
+metric headlines are printed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import URL
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from flows.cli import report
 from flows.cli.demo_sources import (
@@ -24,6 +25,7 @@ from flows.cli.demo_sources import (
     harvest_acl_data,
     harvest_github_recordings,
     harvest_recordings,
+    harvest_s2_author_recordings,
     harvest_scholar_recordings,
     missing_data,
     tracked_names,
@@ -42,6 +44,11 @@ PARTS = [
     ("ACL Anthology", "reading the shipped ACL collection files", harvest_acl_data),
     ("Google Scholar", "replaying recorded Scholar profile pages", harvest_scholar_recordings),
     ("GitHub", "replaying a recorded GitHub repository listing", harvest_github_recordings),
+    (
+        "Semantic Scholar",
+        "replaying a recorded S2 author paper list (followed by S2 author id)",
+        harvest_s2_author_recordings,
+    ),
 ]
 SOURCE_TABLES = (
     ScholarProfile,
@@ -77,6 +84,18 @@ def _author_texts(session: Session) -> list[str]:
     return texts
 
 
+def _metric_headlines(sessions: sessionmaker[Session]) -> list[str]:
+    """Compute the active tracked authors' summaries (as ``scholarflow metrics``) and return
+    one headline each: works, citations, h, i10, g and coverage."""
+    from flows.cli.metrics import headline
+    from models.metrics.store import compute_metrics, scope_author_ids
+
+    with sessions() as session:
+        run = compute_metrics(session, scope_author_ids(session))
+        session.commit()
+    return [headline(s) for s in sorted(run.summaries, key=lambda s: s["name"])]
+
+
 def run_demo(database_url: str | None, progress: Progress | None) -> int:
     """Harvest the shipped data of every source into the database and print what was stored.
     Returns 1 when a part failed or a run did not succeed, else 0.
@@ -110,6 +129,8 @@ def run_demo(database_url: str | None, progress: Progress | None) -> int:
     say(f"Google Scholar: writing the AcadHomepage files into {directory}")
     written = attempt("gs-data export", lambda: export_scholar(sessions, directory)) or []
 
+    say("metrics: computing the tracked authors' summaries")
+    headlines = attempt("metrics", lambda: _metric_headlines(sessions)) or []
     with sessions() as session:
         works = list_works(session)
         authors = _author_texts(session)
@@ -122,9 +143,18 @@ def run_demo(database_url: str | None, progress: Progress | None) -> int:
         if run.status != "succeeded":
             failures.append(f"{run.source} run {run.run_id} {run.status}: {run.error}")
     print(f"\n== works stored ({len(works)})")
-    print(report.works_text(works))
+    # S2's list of one author is hundreds of works: counted, not printed.
+    s2_only = [w for w in works if list(w.sources) == ["s2"]]
+    print(report.works_text([w for w in works if list(w.sources) != ["s2"]]))
+    if s2_only:
+        print(
+            f"... and {len(s2_only)} work(s) known from Semantic Scholar only; list them with "
+            '`scholarflow works --author "Lewis C. Cantley"`'
+        )
     print("\n== tracked authors")
     print("\n".join(authors))
+    print("\n== metrics (scholarflow metrics)")
+    print("\n".join(headlines))
     if written:
         print("\n== AcadHomepage files (scholarflow export gs-data)")
         print("\n".join(str(path) for path in written))

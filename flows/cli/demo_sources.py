@@ -24,7 +24,9 @@ from flows.pipelines.arxiv import (
     harvest_arxiv_ids,
     harvest_arxiv_window,
 )
+from flows.pipelines.citations import s2_harvester
 from flows.pipelines.github import github_harvester, harvest_github, tracked_github_logins
+from flows.pipelines.s2_authors import harvest_s2_authors, tracked_s2_authors
 from flows.pipelines.scholar import export_gs_data, harvest_scholar_profiles, scholar_harvester
 from flows.runtime import arxiv_api_harvester, arxiv_oai_harvester, http_mode
 from harvesters.scholar.settings import ScholarSettings
@@ -36,7 +38,8 @@ RECORDINGS = FIXTURES / "arxiv" / "recordings"
 ACL_DATA = FIXTURES / "acl" / "xml"
 SCHOLAR_RECORDINGS = FIXTURES / "scholar" / "recordings"
 GITHUB_RECORDINGS = FIXTURES / "github" / "recordings" / "listing"
-DEMO_DATA = (RECORDINGS, ACL_DATA, SCHOLAR_RECORDINGS, GITHUB_RECORDINGS)
+S2_AUTHOR_RECORDINGS = FIXTURES / "s2" / "recordings" / "author_papers"
+DEMO_DATA = (RECORDINGS, ACL_DATA, SCHOLAR_RECORDINGS, GITHUB_RECORDINGS, S2_AUTHOR_RECORDINGS)
 
 # Tracked authors and what the recordings hold for them. The Del Maestro query was recorded by
 # arxiv.py in 2016 with relevance order and 10 results a page; the demo asks the same.
@@ -52,6 +55,8 @@ SCHOLAR_AUTHORS = {
 }
 # The recorded unauthenticated REST listing of jacquev6's repositories (one page, 10 repos).
 GITHUB_AUTHORS = {"Vincent Jacques": "jacquev6"}
+# The recorded S2 paper list of Lewis C. Cantley (9 pages, 879 papers; tests/fixtures/s2).
+S2_AUTHORS = {"Lewis C. Cantley": "1723755"}
 
 
 def tracked_names() -> list[str]:
@@ -60,6 +65,7 @@ def tracked_names() -> list[str]:
         *ACL_AUTHORS,
         *SCHOLAR_AUTHORS,
         *GITHUB_AUTHORS,
+        *S2_AUTHORS,
     ]
 
 
@@ -169,6 +175,19 @@ def harvest_github_recordings(
                 progress=progress,
             )
         ]
+
+
+def harvest_s2_author_recordings(
+    sessions: sessionmaker[Session], progress: Progress | None = None
+) -> list[HarvestSummary]:
+    """Track the S2 demo author by S2 author id and replay their recorded paper list."""
+    _track(sessions, "s2_author_id", S2_AUTHORS)
+    authors = tracked_s2_authors(sessions, list(S2_AUTHORS))
+    with http_mode(replay=S2_AUTHOR_RECORDINGS):
+        summary = harvest_s2_authors(
+            sessions, s2_harvester(replay=True), authors, progress=progress
+        )
+    return [summary] if summary is not None else []
 
 
 def missing_data() -> list[Path]:

@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--github", dest="github_login")
     add.add_argument("--acl-id", dest="acl_person_id")
     add.add_argument("--orcid")
+    add.add_argument(
+        "--s2-id",
+        dest="s2_author_id",
+        metavar="ID",
+        help="Semantic Scholar author id (digits): `harvest s2-authors` lists their papers",
+    )
     listing = authors.add_parser("list", help="list tracked authors")
     listing.add_argument("--json", action="store_true")
 

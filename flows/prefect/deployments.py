@@ -22,10 +22,11 @@ from flows.prefect.github import harvest_github_flow
 from flows.prefect.merge import merge
 from flows.prefect.metrics import compute_metrics
 from flows.prefect.nightly import nightly
+from flows.prefect.s2_authors import harvest_s2_authors_flow
 from flows.prefect.scholar import harvest_scholar
 
 TAGS = ["scholarflow"]
-SOURCES = ("arxiv", "acl", "scholar", "github")
+SOURCES = ("arxiv", "acl", "scholar", "github", "s2-authors")
 # Every part that takes a per-source global concurrency limit (flows.prefect.common.source_guard).
 LIMITED_SOURCES = (*SOURCES, "citations")
 DEFAULT_CRON = "0 3 * * *"
@@ -41,7 +42,8 @@ def build_deployments(cron: str = DEFAULT_CRON, timezone: str = "UTC") -> list[R
         _deployment(
             nightly,
             "nightly",
-            "Nightly harvest of every source (arXiv, ACL Anthology, Google Scholar, GitHub) "
+            "Nightly harvest of every source (arXiv, ACL Anthology, Google Scholar, GitHub, "
+            "Semantic Scholar author papers) "
             "since their stored cursors. One failing source never stops the others.",
             schedules=[Cron(cron, timezone=timezone)],
         ),
@@ -74,6 +76,12 @@ def build_deployments(cron: str = DEFAULT_CRON, timezone: str = "UTC") -> list[R
             "harvest-github",
             "Harvest GitHub: tracked authors' repositories, works' code repositories, and a "
             "dated snapshot (stars, forks, watchers, issues) of every known repository.",
+        ),
+        _deployment(
+            harvest_s2_authors_flow,
+            "harvest-s2-authors",
+            "List every paper Semantic Scholar has for the tracked authors followed by S2 "
+            "author id, with the day's citation counts; a spent budget ends blocked.",
         ),
         _deployment(
             merge,

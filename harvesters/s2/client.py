@@ -30,6 +30,14 @@ API_URL = "https://api.semanticscholar.org/graph/v1"
 API_KEY_ENV = "SCHOLARFLOW_S2_API_KEY"
 BATCH_LIMIT = 500
 FIELDS = "paperId,externalIds,title,year,venue,publicationDate,citationCount,authors"
+# GET /author/{id}/papers: the fields the semanticscholar client asks for (its real recording
+# is what the tests and the demo replay); a superset of FIELDS, so parse_paper reads them all.
+AUTHOR_PAPER_FIELDS = (
+    "abstract,authors,citationCount,citationStyles,corpusId,externalIds,fieldsOfStudy,"
+    "influentialCitationCount,isOpenAccess,journal,openAccessPdf,paperId,publicationDate,"
+    "publicationTypes,publicationVenue,referenceCount,s2FieldsOfStudy,title,url,venue,year"
+)
+PAGE_SIZE = 100  # papers per page of /author/{id}/papers (S2 allows up to 1000)
 
 
 def api_key_from_env() -> str | None:
@@ -110,6 +118,28 @@ class S2Client:
             raise SourceResponseError(url, "expected a paper object")
         return data
 
+    def author_papers(
+        self, author_id: str, *, offset: int = 0, limit: int = PAGE_SIZE
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """One page of an author's papers from ``offset``: ``(papers, next offset or None)``.
+
+        Raises UnknownAuthorError when S2 answers 404, otherwise as :meth:`batch` does.
+        """
+        url = f"{self.base_url}/author/{author_id}/papers"
+        params = {"fields": AUTHOR_PAPER_FIELDS, "offset": str(offset), "limit": str(limit)}
+        try:
+            response = self._send("GET", url, params, None)
+        except SourceHTTPError as exc:
+            if exc.status == 404:
+                raise UnknownAuthorError(author_id, _error(exc.detail)) from exc
+            raise
+        data = _json(response, url)
+        if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+            raise SourceResponseError(url, 'expected {"data": [...]} with the papers')
+        papers = [p for p in data["data"] if isinstance(p, dict)]
+        following = data.get("next")
+        return papers, following if isinstance(following, int) and following > offset else None
+
     def _send(
         self, method: str, url: str, params: dict[str, str], body: bytes | None
     ) -> httpx.Response:
@@ -136,6 +166,20 @@ class S2Client:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class UnknownAuthorError(SourceHTTPError):
+    """S2 knows no author with this id (a 404); ``author_id`` is the id asked for."""
+
+    def __init__(self, author_id: str, message: str) -> None:
+        self.author_id = author_id
+        super().__init__(f"{API_URL}/author/{author_id}/papers", 404, 1, message)
+
+    def __str__(self) -> str:
+        return f"Semantic Scholar has no author with id {self.author_id} ({self.detail})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.author_id, self.detail))
 
 
 def _json(response: httpx.Response, url: str) -> Any:

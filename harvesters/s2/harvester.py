@@ -1,18 +1,21 @@
-"""Semantic Scholar look-ups of known works, 500 identifiers per request."""
+"""Semantic Scholar look-ups of known works (500 identifiers per request) and the paper lists
+of followed authors (``GET /author/{id}/papers``, page by page)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import date
 
 from harvesters.citations import CitationAnswer, Lookup
+from harvesters.records import WorkRecord
 from harvesters.s2.client import BATCH_LIMIT, S2Client
 from harvesters.s2.parse import ID_PREFIXES, SOURCE, parse_paper, s2_id
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SOURCE", "S2Harvester"]
+__all__ = ["SOURCE", "S2Harvester", "mark_author"]
 
 
 class S2Harvester:
@@ -42,3 +45,40 @@ class S2Harvester:
             answers = [parse_paper(p, lk, observed_on) for p, lk in zip(papers, part, strict=True)]
             logger.info("S2: %d of %d ids found", sum(a.found for a in answers), len(answers))
             yield answers
+
+    def author_works(
+        self, author_id: str, observed_on: date, tracked_id: int | None = None
+    ) -> Iterator[list[CitationAnswer]]:
+        """The papers S2 lists for ``author_id``, one list of answers per page (offset/next),
+        each paper's entry for that author marked as the tracked author ``tracked_id``.
+
+        Raises UnknownAuthorError (404) before the first page, otherwise what
+        :meth:`S2Client.author_papers` raises; the pages yielded before stay valid.
+        """
+        offset: int | None = 0
+        while offset is not None:
+            papers, offset = self.client.author_papers(author_id, offset=offset)
+            answers = []
+            for paper in papers:
+                answer = parse_paper(paper, ("s2", str(paper.get("paperId") or "")), observed_on)
+                if answer.record is not None:
+                    record = mark_author(answer.record, author_id, tracked_id)
+                    answer = dataclasses.replace(answer, record=record)
+                answers.append(answer)
+            logger.info("S2: author %s, %d paper(s) from this page", author_id, len(answers))
+            yield answers
+
+
+def mark_author(record: WorkRecord, author_id: str, tracked_id: int | None) -> WorkRecord:
+    """``record`` with the author whose S2 id is ``author_id`` carrying ``ids["tracked"]``
+    (the merge then attaches that mention to the tracked person); unchanged without
+    ``tracked_id`` or when no author carries the id."""
+    if tracked_id is None:
+        return record
+    authors = tuple(
+        dataclasses.replace(a, ids={**a.ids, "tracked": str(tracked_id)})
+        if a.ids.get("s2") == author_id
+        else a
+        for a in record.authors
+    )
+    return dataclasses.replace(record, authors=authors)

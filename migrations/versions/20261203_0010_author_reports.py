@@ -4,7 +4,7 @@ Starts empty; ``scholarflow harvest s2-authors`` fills it for tracked authors fo
 their S2 author id.
 
 Revision ID: f0e1a2b3e010
-Revises: d8a4b0c3f008
+Revises: f0d1e2f3d009
 Create Date: 2026-12-03 07:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "f0e1a2b3e010"
-down_revision: str | Sequence[str] | None = "d8a4b0c3f008"
+down_revision: str | Sequence[str] | None = "f0d1e2f3d009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

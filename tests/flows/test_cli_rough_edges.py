@@ -143,8 +143,8 @@ def test_harvest_runs_github_after_the_sources_that_store_code_links(
 ) -> None:  # type: ignore[no-untyped-def]
     from flows.sources import in_run_order
 
-    # The four sources that store works, then the citation sources that look them up.
-    assert SOURCES == ("arxiv", "acl", "scholar", "github", "s2", "openalex")
+    # The sources that store works (S2 author lists too), then the citation look-ups.
+    assert SOURCES == ("arxiv", "acl", "scholar", "github", "s2-authors", "s2", "openalex")
     assert in_run_order(["github", "acl", "github", "arxiv"]) == ["arxiv", "acl", "github"]
     assert cli("authors", "add", "James Henderson", "--acl-id", "james-henderson")[0] == 0
     assert cli("authors", "add", "Vincent Jacques", "--github", "jacquev6")[0] == 0

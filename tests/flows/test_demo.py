@@ -1,8 +1,10 @@
 """``scholarflow demo`` in-process: a failing part does not stop the others, missing data is a
-clear usage error. (The full demo as a user runs it is in test_cli.py.)"""
+clear usage error, the S2 author part prints metrics that match the recording. (The full demo
+as a user runs it is in test_cli.py.)"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -37,16 +39,35 @@ def test_a_failing_part_is_reported_and_the_others_still_run(
         "arxiv/window:",
         "scholar/profiles:",
         "github/repositories:",
+        "s2/authors:",
     ]
     assert "James Henderson" not in out.out  # never tracked: its part failed first
     assert (tmp_path / "demo-output" / "8daWuo4AAAAJ" / "gs_data.json").is_file()
+    # The replayed S2 list of Lewis C. Cantley, followed by S2 author id, with its metrics
+    # worked out here from the recorded pages themselves.
+    pages = sorted(demo_sources.S2_AUTHOR_RECORDINGS.glob("*.json"))
+    papers = [
+        p for f in pages for p in json.loads(json.loads(f.read_text("utf-8"))["body"])["data"]
+    ]
+    counts = sorted((p["citationCount"] for p in papers), reverse=True)
+    h = sum(1 for rank, n in enumerate(counts, 1) if n >= rank)
+    i10 = sum(1 for n in counts if n >= 10)
+    assert len(pages) == 9 and len(papers) == len({p["paperId"] for p in papers})
+    assert (
+        f"Lewis C. Cantley: {len(papers)} works, citations {sum(counts)}, h {h}, i10 {i10}, "
+    ) in out.out
+    assert f"{len(papers)} of {len(papers)} works with a citation count: s2 {len(papers)}" in (
+        out.out
+    )
 
 
 def test_missing_demo_data_is_a_usage_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     gone = tmp_path / "tests" / "fixtures" / "github" / "recordings" / "listing"
-    monkeypatch.setattr(demo_sources, "DEMO_DATA", (*demo_sources.DEMO_DATA[:3], gone))
+    monkeypatch.setattr(
+        demo_sources, "DEMO_DATA", (*demo_sources.DEMO_DATA[:3], gone, *demo_sources.DEMO_DATA[4:])
+    )
 
     code = main(["--database-url", f"sqlite:///{tmp_path / 'demo.db'}", "demo"])
 

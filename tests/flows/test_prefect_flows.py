@@ -142,11 +142,20 @@ def test_window_then_nightly_continues_from_the_stored_datestamp(db_url: str) ->
     )
 
     # Every source ran as its own subflow; with no tracked author and no known repository
-    # the other three had nothing to do (and sent no request: none is recorded).
-    assert list(results) == ["arxiv", "acl", "scholar", "github", "merge", "citations", "metrics"]
+    # the other four had nothing to do (and sent no request: none is recorded).
+    assert list(results) == [
+        "arxiv",
+        "acl",
+        "scholar",
+        "github",
+        "s2-authors",
+        "merge",
+        "citations",
+        "metrics",
+    ]
     assert results["citations"]["status"] == "skipped"
     assert results["metrics"]["status"] == "succeeded"
-    for source in ("acl", "scholar", "github"):
+    for source in ("acl", "scholar", "github", "s2-authors"):
         assert results[source]["status"] == "succeeded", results[source]
     assert results["arxiv"]["status"] == "succeeded"
     (run,) = results["arxiv"]["runs"]
@@ -178,6 +187,7 @@ def test_nightly_reports_a_failed_source_and_fails_when_all_did(db_url: str) -> 
         "acl",
         "scholar",
         "github",
+        "s2-authors",
         "citations",
         "metrics",
     ]
@@ -285,6 +295,7 @@ def test_deployments_schedule_nightly_and_render_backfill_as_a_form() -> None:
         "harvest-acl",
         "harvest-scholar",
         "harvest-github",
+        "harvest-s2-authors",
         "merge",
         "harvest-citations",
         "compute-metrics",

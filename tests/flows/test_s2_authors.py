@@ -1,0 +1,207 @@
+"""Following a tracked author by Semantic Scholar author id: ``authors add --s2-id`` and
+``harvest s2-authors``, replayed from the real recording of Lewis C. Cantley's paper list."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+from sqlalchemy import MetaData, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from flows.cli.main import main
+from flows.pipelines.citations import s2_harvester
+from flows.pipelines.s2_authors import harvest_s2_authors, tracked_s2_authors
+from harvesters.http.replay import replaying
+from models.citations.tables import CitationObservation
+from models.queries import add_tracked_author, author_summary
+
+S2_REC = FIXTURES / "s2" / "recordings"
+PAGES = S2_REC / "author_papers"
+CANTLEY = ("Lewis C. Cantley", "1723755")
+DAY1 = date(2026, 12, 2)
+DAY2 = DAY1 + timedelta(days=1)
+
+
+def recorded_papers() -> list[dict]:
+    """Every paper of the nine recorded pages, read straight from the recordings."""
+    return [
+        p
+        for f in sorted(PAGES.glob("*.json"))
+        for p in json.loads(json.loads(f.read_text(encoding="utf-8"))["body"])["data"]
+    ]
+
+
+def track(sessions: sessionmaker[Session], name: str, s2_id: str) -> None:
+    with sessions() as session:
+        add_tracked_author(session, name, s2_author_id=s2_id)
+        session.commit()
+
+
+def harvest(sessions, folder, day, **kwargs):  # type: ignore[no-untyped-def]
+    with replaying(folder):
+        return harvest_s2_authors(
+            sessions, s2_harvester(replay=True, **kwargs), tracked_s2_authors(sessions), today=day
+        )
+
+
+def row_counts(session: Session) -> dict[str, int]:
+    """Rows per table, except the run log (each run adds its own row by design)."""
+    meta = MetaData()
+    meta.reflect(bind=session.get_bind())
+    return {
+        name: session.execute(select(func.count()).select_from(table)).scalar_one()
+        for name, table in meta.tables.items()
+        if name not in ("harvest_run", "alembic_version")
+    }
+
+
+def test_every_listed_paper_becomes_a_work_of_the_tracked_author_with_its_count(
+    sessions: sessionmaker[Session],
+) -> None:
+    papers = recorded_papers()
+    track(sessions, *CANTLEY)
+
+    summary = harvest(sessions, PAGES, DAY1)
+
+    assert summary is not None and summary.status == "succeeded", summary
+    assert summary.counts["inserted"] == len({p["paperId"] for p in papers})
+    assert summary.cursor["requests"] == 9  # offset 0..800, the last page has no `next`
+    with sessions() as session:
+        works = author_summary(session, CANTLEY[0]).works
+        assert len(works) == len(papers)
+        observed = session.scalars(select(CitationObservation.citation_count)).all()
+        assert sorted(observed) == sorted(p["citationCount"] for p in papers)
+
+
+def test_the_same_recording_again_adds_only_one_observation_per_work_and_day(
+    sessions: sessionmaker[Session],
+) -> None:
+    papers = recorded_papers()
+    track(sessions, *CANTLEY)
+    harvest(sessions, PAGES, DAY1)
+    with sessions() as session:
+        first = row_counts(session)
+
+    again = harvest(sessions, PAGES, DAY1)
+    with sessions() as session:
+        assert row_counts(session) == first
+    assert again is not None and again.counts["unchanged"] == len(papers)
+
+    harvest(sessions, PAGES, DAY2)
+    with sessions() as session:
+        second = row_counts(session)
+    assert second.pop("citation_observation") == first.pop("citation_observation") + len(papers)
+    assert second == first
+
+
+def test_an_unknown_author_id_is_a_failed_run_naming_the_id(
+    sessions: sessionmaker[Session],
+) -> None:
+    track(sessions, "Nobody Known", "0")
+
+    summary = harvest(sessions, S2_REC / "author_not_found", DAY1)
+
+    assert summary is not None and summary.status == "failed"
+    assert "Nobody Known: Semantic Scholar has no author with id 0" in (summary.error or "")
+    assert "Author with id 0 not found" in (summary.error or "")
+
+
+def test_a_spent_budget_ends_blocked_and_keeps_the_pages_fetched(
+    sessions: sessionmaker[Session],
+) -> None:
+    papers = recorded_papers()
+    track(sessions, *CANTLEY)
+
+    summary = harvest(sessions, PAGES, DAY1, max_requests=3)
+
+    assert summary is not None and summary.status == "blocked"
+    assert "budget of 3 spent" in (summary.error or "")
+    with sessions() as session:
+        assert len(author_summary(session, CANTLEY[0]).works) == 300
+    # The next run lists everything.
+    assert harvest(sessions, PAGES, DAY1).status == "succeeded"
+    with sessions() as session:
+        assert len(author_summary(session, CANTLEY[0]).works) == len(papers)
+
+
+@pytest.mark.parametrize("bad", ["abc", "17237x5", " ", "\uff11\uff12\uff13"])
+def test_an_s2_id_that_is_not_digits_is_refused(
+    tmp_path: Path, bad: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ["--database-url", f"sqlite:///{tmp_path / 'cli.db'}"]
+
+    assert main([*db, "authors", "add", "Lewis C. Cantley", "--s2-id", bad]) == 2
+    assert "is not a Semantic Scholar author id (digits only" in capsys.readouterr().err
+
+
+def test_cli_add_by_s2_id_then_harvest_and_list(
+    database_url: str, replay_dir: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ["--database-url", database_url]
+    assert main([*db, "authors", "add", CANTLEY[0], "--s2-id", CANTLEY[1]]) == 0
+    assert main([*db, "authors", "add", "Someone Else", "--s2-id", CANTLEY[1]]) == 2
+    assert "already tracked as 'Lewis C. Cantley'" in capsys.readouterr().err
+
+    code = main([*db, "harvest", "s2-authors", "--replay", str(replay_dir(PAGES))])
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "s2/authors: succeeded - fetched 879, inserted 879" in out
+    assert main([*db, "authors", "list", "--json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert listed["s2_author_id"] == CANTLEY[1]
+
+
+def test_cli_unknown_author_id_exits_1_naming_it(
+    database_url: str, replay_dir: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ["--database-url", database_url]
+    assert main([*db, "authors", "add", "Nobody Known", "--s2-id", "0"]) == 0
+    folder = replay_dir(S2_REC / "author_not_found")
+
+    assert main([*db, "harvest", "s2-authors", "--replay", str(folder)]) == 1
+
+    out = capsys.readouterr()
+    assert "s2/authors: failed" in out.out
+    assert "Semantic Scholar has no author with id 0" in out.err
+
+
+def test_nightly_follows_s2_authors_then_merge_citations_metrics(
+    database_url: str, replay_dir: Callable[..., Path]
+) -> None:
+    from flows.prefect.nightly import ALL_SOURCES, nightly
+    from flows.runtime import open_database
+    from models.metrics.export import summary_rows
+    from models.queries import find_author
+
+    papers = recorded_papers()
+    assert "s2-authors" in ALL_SOURCES
+    sessions = open_database(database_url)
+    track(sessions, *CANTLEY)
+
+    state = nightly(
+        sources=["s2-authors"],
+        citation_sources=["s2"],
+        replay_dir=str(replay_dir(PAGES)),
+        database_url=database_url,
+        return_state=True,
+    )
+
+    assert state.is_completed() and state.name == "Completed", state
+    results = state.result()
+    assert list(results) == ["s2-authors", "merge", "citations", "metrics"]
+    assert [(r["part"], r["status"]) for r in results["s2-authors"]["runs"]] == [
+        ("authors", "succeeded")
+    ]
+    # The works just listed were counted today: the citation refresh asks nothing about them.
+    assert results["citations"]["runs"][0]["cursor"]["works"] == 0
+    with sessions() as session:
+        (summary,) = summary_rows(session, [find_author(session, CANTLEY[0]).id])
+    assert summary["works"] == len(papers)
+    assert summary["citations"] == sum(p["citationCount"] for p in papers)
+    sessions.kw["bind"].dispose()
