@@ -32,6 +32,13 @@ def add_harvest_options(harvest: argparse.ArgumentParser) -> None:
         help="s2/openalex: stop after N requests per source (the run ends blocked; the next "
         "one continues)",
     )
+    harvest.add_argument(
+        "--no-s2-numbers",
+        dest="s2_numbers",
+        action="store_false",
+        help="s2-authors: list the papers only, without asking S2 for each author's own "
+        "paper count, citations and h-index (one request per author)",
+    )
 
 
 def _skipped(args: argparse.Namespace, source: str) -> bool:
@@ -135,4 +142,5 @@ def harvest_s2_authors_cli(args: argparse.Namespace, sessions: Any, attempt: Att
         replay=bool(args.replay),
         max_requests=getattr(args, "citations_max_requests", None),
     )
-    attempt(lambda: harvest_s2_authors(sessions, harvester, authors, progress=say))
+    numbers = getattr(args, "s2_numbers", True)
+    attempt(lambda: harvest_s2_authors(sessions, harvester, authors, numbers=numbers, progress=say))

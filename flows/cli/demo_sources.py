@@ -39,7 +39,15 @@ ACL_DATA = FIXTURES / "acl" / "xml"
 SCHOLAR_RECORDINGS = FIXTURES / "scholar" / "recordings"
 GITHUB_RECORDINGS = FIXTURES / "github" / "recordings" / "listing"
 S2_AUTHOR_RECORDINGS = FIXTURES / "s2" / "recordings" / "author_papers"
-DEMO_DATA = (RECORDINGS, ACL_DATA, SCHOLAR_RECORDINGS, GITHUB_RECORDINGS, S2_AUTHOR_RECORDINGS)
+S2_TURING_RECORDINGS = FIXTURES / "s2" / "recordings" / "author_turing"
+DEMO_DATA = (
+    RECORDINGS,
+    ACL_DATA,
+    SCHOLAR_RECORDINGS,
+    GITHUB_RECORDINGS,
+    S2_AUTHOR_RECORDINGS,
+    S2_TURING_RECORDINGS,
+)
 
 # Tracked authors and what the recordings hold for them. The Del Maestro query was recorded by
 # arxiv.py in 2016 with relevance order and 10 results a page; the demo asks the same.
@@ -55,8 +63,14 @@ SCHOLAR_AUTHORS = {
 }
 # The recorded unauthenticated REST listing of jacquev6's repositories (one page, 10 repos).
 GITHUB_AUTHORS = {"Vincent Jacques": "jacquev6"}
-# The recorded S2 paper list of Lewis C. Cantley (9 pages, 879 papers; tests/fixtures/s2).
-S2_AUTHORS = {"Lewis C. Cantley": "1723755"}
+# S2 authors (tests/fixtures/s2): the recorded paper list of Lewis C. Cantley (9 pages, 879
+# papers; no recorded /author answer, so S2's own numbers are not asked), and A. Turing's real
+# author object Author.json (S2's own numbers, and the 60 papers it embeds as one page).
+S2_AUTHORS = {"Lewis C. Cantley": "1723755", "Alan M. Turing": "2262347"}
+S2_REPLAYS = {
+    "Lewis C. Cantley": (S2_AUTHOR_RECORDINGS, False),
+    "Alan M. Turing": (S2_TURING_RECORDINGS, True),
+}
 
 
 def tracked_names() -> list[str]:
@@ -180,14 +194,19 @@ def harvest_github_recordings(
 def harvest_s2_author_recordings(
     sessions: sessionmaker[Session], progress: Progress | None = None
 ) -> list[HarvestSummary]:
-    """Track the S2 demo author by S2 author id and replay their recorded paper list."""
+    """Track the S2 demo authors by S2 author id and replay what is recorded for each (one
+    run per author: their recordings are in folders of their own)."""
     _track(sessions, "s2_author_id", S2_AUTHORS)
-    authors = tracked_s2_authors(sessions, list(S2_AUTHORS))
-    with http_mode(replay=S2_AUTHOR_RECORDINGS):
-        summary = harvest_s2_authors(
-            sessions, s2_harvester(replay=True), authors, progress=progress
-        )
-    return [summary] if summary is not None else []
+    summaries = []
+    for author in tracked_s2_authors(sessions, list(S2_AUTHORS)):
+        folder, numbers = S2_REPLAYS[author.name]
+        with http_mode(replay=folder):
+            summary = harvest_s2_authors(
+                sessions, s2_harvester(replay=True), [author], numbers=numbers, progress=progress
+            )
+        if summary is not None:
+            summaries.append(summary)
+    return summaries
 
 
 def missing_data() -> list[Path]:

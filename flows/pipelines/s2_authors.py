@@ -6,6 +6,9 @@ record the citation look-ups store: S2 paperId is its key), with a dated citatio
 the author's entry on each paper carries the S2 author id and the tracked id, so the merge links
 the tracked person as an author of every work. Each paper also counts as looked up by S2 today,
 so the citation refresh does not ask about it again. Each page commits with the run's counts.
+With ``numbers`` (the default) each author also costs one ``GET /author/{id}`` for S2's own
+paper count, citation total and h-index, stored by day in ``author_report`` beside the
+computed metrics.
 
 An author id S2 does not know (404) is reported by id and the other authors still run; a run
 where every author was unknown ends ``failed``, one where some were ``partial``. A spent request
@@ -28,6 +31,7 @@ from harvesters.citations import BudgetSpentError, CitationAnswer
 from harvesters.records import QuarantinedInput, WorkRecord
 from harvesters.s2.client import UnknownAuthorError
 from models.authors import TrackedAuthor
+from models.citations.author_reports import store_author_reports
 from models.citations.store import record_lookups, store_observations
 from models.loader import LoadCounts
 
@@ -83,11 +87,13 @@ def harvest_s2_authors(
     authors: Sequence[S2Author],
     *,
     today: date | None = None,
+    numbers: bool = True,
     progress: Progress | None = None,
 ) -> HarvestSummary | None:
     """List every paper of ``authors`` on S2 and store each with its citation count of
-    ``today``. Returns the run's summary (None when ``authors`` is empty: no run); raises what
-    the harvester raises, other than a 404 or a spent budget, after marking the run failed."""
+    ``today`` and, with ``numbers``, S2's own numbers for each author. Returns the run's
+    summary (None when ``authors`` is empty: no run); raises what the harvester raises, other
+    than a 404 or a spent budget, after marking the run failed."""
     if not authors:
         log_progress(progress, "S2 authors: no tracked author with an S2 author id")
         return None
@@ -98,13 +104,24 @@ def harvest_s2_authors(
         "observed_on": today.isoformat(),
         "max_requests": client.budget.limit,
         "authenticated": bool(getattr(client, "has_key", False)),  # never the key itself
+        "numbers": numbers,
     }
     run = RunTracker(sessions, SOURCE, MODE, params)
-    tally: dict[str, Any] = {"authors": 0, "works": 0, "observations": 0, "requests": 0}
+    tally: dict[str, Any] = {
+        "authors": 0,
+        "works": 0,
+        "observations": 0,
+        "reports": 0,
+        "requests": 0,
+    }
     unknown: list[str] = []
     try:
         for author in authors:
             try:
+                if numbers:
+                    report = harvester.author_report(author.s2_author_id, today)
+                    store_author_reports(run.session, SOURCE, [report], run_id=run.run.id)
+                    tally["reports"] += 1
                 for answers in harvester.author_works(
                     author.s2_author_id, today, author.tracked_id
                 ):

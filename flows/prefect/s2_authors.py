@@ -32,6 +32,7 @@ HARVEST_S2_AUTHORS_ARTIFACT_KEY = "harvest-s2-authors-summary"
 def harvest_s2_authors_task(
     authors: list[str] | None = None,
     max_requests: int | None = None,
+    numbers: bool = True,
     secret_name: str | None = DEFAULT_S2_KEY_SECRET,
     replay: str | None = None,
     record: str | None = None,
@@ -46,7 +47,11 @@ def harvest_s2_authors_task(
     harvester = s2_harvester(api_key=key, replay=bool(replay), max_requests=max_requests)
     with flow_database(database_url, database_secret) as sessions, http_mode(replay, record):
         summary = harvest_s2_authors(
-            sessions, harvester, tracked_s2_authors(sessions, authors), progress=logger.info
+            sessions,
+            harvester,
+            tracked_s2_authors(sessions, authors),
+            numbers=numbers,
+            progress=logger.info,
         )
     return summary.as_dict() if summary is not None else None
 
@@ -55,6 +60,7 @@ def harvest_s2_authors_task(
 def harvest_s2_authors_flow(
     authors: list[str] | None = None,
     max_requests: int | None = None,
+    s2_numbers: bool = True,
     s2_key_secret: str | None = DEFAULT_S2_KEY_SECRET,
     replay: str | None = None,
     record: str | None = None,
@@ -72,6 +78,8 @@ def harvest_s2_authors_flow(
         authors: Tracked author names to follow (empty: every active one with an S2 id).
         max_requests: Stop after this many requests; the run ends blocked, keeping the pages
             fetched.
+        s2_numbers: Also ask S2 for each author's own paper count, citations and h-index
+            (one request per author), kept beside the computed metrics.
         s2_key_secret: Prefect Secret block holding the S2 API key (falls back to
             SCHOLARFLOW_S2_API_KEY; none: the shared anonymous limit).
         replay: Serve HTTP from the recordings in this folder (offline).
@@ -97,6 +105,7 @@ def harvest_s2_authors_flow(
         harvest_s2_authors_task,
         authors=authors or None,
         max_requests=max_requests,
+        numbers=s2_numbers,
         secret_name=s2_key_secret,
     )
     return parts.finish("harvest-s2-authors", database, HARVEST_S2_AUTHORS_ARTIFACT_KEY)

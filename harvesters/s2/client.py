@@ -118,6 +118,24 @@ class S2Client:
             raise SourceResponseError(url, "expected a paper object")
         return data
 
+    def author(self, author_id: str, fields: str) -> dict[str, Any]:
+        """The author object of ``author_id`` with ``fields``.
+
+        Raises UnknownAuthorError when S2 answers 404, SourceResponseError when the answer is
+        not an object, otherwise as :meth:`batch` does.
+        """
+        url = f"{self.base_url}/author/{author_id}"
+        try:
+            response = self._send("GET", url, {"fields": fields}, None)
+        except SourceHTTPError as exc:
+            if exc.status == 404:
+                raise UnknownAuthorError(author_id, _error(exc.detail), url) from exc
+            raise
+        data = _json(response, url)
+        if not isinstance(data, dict):
+            raise SourceResponseError(url, "expected an author object")
+        return data
+
     def author_papers(
         self, author_id: str, *, offset: int = 0, limit: int = PAGE_SIZE
     ) -> tuple[list[dict[str, Any]], int | None]:
@@ -171,15 +189,15 @@ class S2Client:
 class UnknownAuthorError(SourceHTTPError):
     """S2 knows no author with this id (a 404); ``author_id`` is the id asked for."""
 
-    def __init__(self, author_id: str, message: str) -> None:
+    def __init__(self, author_id: str, message: str, url: str | None = None) -> None:
         self.author_id = author_id
-        super().__init__(f"{API_URL}/author/{author_id}/papers", 404, 1, message)
+        super().__init__(url or f"{API_URL}/author/{author_id}/papers", 404, 1, message)
 
     def __str__(self) -> str:
         return f"Semantic Scholar has no author with id {self.author_id} ({self.detail})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.author_id, self.detail))
+        return (type(self), (self.author_id, self.detail, self.url))
 
 
 def _json(response: httpx.Response, url: str) -> Any:

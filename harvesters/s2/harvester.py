@@ -10,7 +10,8 @@ from datetime import date
 
 from harvesters.citations import CitationAnswer, Lookup
 from harvesters.records import WorkRecord
-from harvesters.s2.client import BATCH_LIMIT, S2Client
+from harvesters.s2.author_report import AUTHOR_FIELDS, S2AuthorReport, parse_author
+from harvesters.s2.client import API_URL, BATCH_LIMIT, S2Client
 from harvesters.s2.parse import ID_PREFIXES, SOURCE, parse_paper, s2_id
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,16 @@ class S2Harvester:
             answers = [parse_paper(p, lk, observed_on) for p, lk in zip(papers, part, strict=True)]
             logger.info("S2: %d of %d ids found", sum(a.found for a in answers), len(answers))
             yield answers
+
+    def author_report(self, author_id: str, observed_on: date) -> S2AuthorReport:
+        """What S2 reports for ``author_id`` (papers, citations, h-index): one request.
+
+        Raises UnknownAuthorError (404), SourceResponseError for an unusable answer, otherwise
+        what :meth:`S2Client.author` raises.
+        """
+        data = self.client.author(author_id, AUTHOR_FIELDS)
+        url = f"{API_URL}/author/{author_id}"
+        return parse_author(data, url=url, asked=author_id, observed_on=observed_on)
 
     def author_works(
         self, author_id: str, observed_on: date, tracked_id: int | None = None

@@ -540,7 +540,19 @@ def _compared_s2(inputs: AuthorInputs, summary: dict[str, Any]) -> dict[str, Any
             f"{summary['works']} merged work(s) are held for this author (S2 papers not "
             "listed yet, works from other sources, or several S2 papers merged into one work)"
         )
-    others = {k: v for k, v in summary["coverage"]["by_source"].items() if k != "s2"}
+    by_source = summary["coverage"]["by_source"]
+    if (
+        reported.citations is not None
+        and summary["citations"] is not None
+        and summary["citations"] != reported.citations
+        and set(by_source) == {"s2"}
+    ):
+        notes.append(
+            f"every counted work takes S2's own per-paper count; they sum to "
+            f"{summary['citations']}, while S2's author total ({reported.citations}) is a figure "
+            "S2 computes separately"
+        )
+    others = {k: v for k, v in by_source.items() if k != "s2"}
     if others:
         notes.append(
             "some works take their count from another source than S2 by the citation rule: "

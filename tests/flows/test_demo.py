@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from flows.cli import demo, demo_sources
 from flows.cli.main import main
@@ -40,6 +41,7 @@ def test_a_failing_part_is_reported_and_the_others_still_run(
         "scholar/profiles:",
         "github/repositories:",
         "s2/authors:",
+        "s2/authors:",
     ]
     assert "James Henderson" not in out.out  # never tracked: its part failed first
     assert (tmp_path / "demo-output" / "8daWuo4AAAAJ" / "gs_data.json").is_file()
@@ -59,6 +61,11 @@ def test_a_failing_part_is_reported_and_the_others_still_run(
     assert f"{len(papers)} of {len(papers)} works with a citation count: s2 {len(papers)}" in (
         out.out
     )
+    # A. Turing, from the real author object Author.json: the 60 papers it embeds.
+    turing = json.loads((FIXTURES / "s2" / "originals" / "Author.json").read_text("utf-8"))
+    counts = sorted((p["citationCount"] for p in turing["papers"]), reverse=True)
+    h = sum(1 for rank, n in enumerate(counts, 1) if n >= rank)
+    assert f"Alan M. Turing: {len(counts)} works, citations {sum(counts)}, h {h}, " in out.out
 
 
 def test_missing_demo_data_is_a_usage_error(

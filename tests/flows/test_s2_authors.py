@@ -22,7 +22,9 @@ from models.queries import add_tracked_author, author_summary
 
 S2_REC = FIXTURES / "s2" / "recordings"
 PAGES = S2_REC / "author_papers"
-CANTLEY = ("Lewis C. Cantley", "1723755")
+TURING_REC = S2_REC / "author_turing"
+CANTLEY = ("Lewis C. Cantley", "1723755")  # a real paper list; no recorded /author answer
+TURING = ("Alan M. Turing", "2262347")  # the real author object Author.json
 DAY1 = date(2026, 12, 2)
 DAY2 = DAY1 + timedelta(days=1)
 
@@ -42,11 +44,20 @@ def track(sessions: sessionmaker[Session], name: str, s2_id: str) -> None:
         session.commit()
 
 
-def harvest(sessions, folder, day, **kwargs):  # type: ignore[no-untyped-def]
+def harvest(sessions, folder, day, numbers=False, **kwargs):  # type: ignore[no-untyped-def]
     with replaying(folder):
         return harvest_s2_authors(
-            sessions, s2_harvester(replay=True, **kwargs), tracked_s2_authors(sessions), today=day
+            sessions,
+            s2_harvester(replay=True, **kwargs),
+            tracked_s2_authors(sessions),
+            today=day,
+            numbers=numbers,
         )
+
+
+def turing() -> dict:
+    """A. Turing's author object as S2 gave it (with the 60 papers it embeds)."""
+    return json.loads((FIXTURES / "s2" / "originals" / "Author.json").read_text("utf-8"))
 
 
 def row_counts(session: Session) -> dict[str, int]:
@@ -104,7 +115,7 @@ def test_an_unknown_author_id_is_a_failed_run_naming_the_id(
 ) -> None:
     track(sessions, "Nobody Known", "0")
 
-    summary = harvest(sessions, S2_REC / "author_not_found", DAY1)
+    summary = harvest(sessions, S2_REC / "author_not_found", DAY1, numbers=True)
 
     assert summary is not None and summary.status == "failed"
     assert "Nobody Known: Semantic Scholar has no author with id 0" in (summary.error or "")
@@ -147,7 +158,9 @@ def test_cli_add_by_s2_id_then_harvest_and_list(
     assert main([*db, "authors", "add", "Someone Else", "--s2-id", CANTLEY[1]]) == 2
     assert "already tracked as 'Lewis C. Cantley'" in capsys.readouterr().err
 
-    code = main([*db, "harvest", "s2-authors", "--replay", str(replay_dir(PAGES))])
+    code = main(
+        [*db, "harvest", "s2-authors", "--no-s2-numbers", "--replay", str(replay_dir(PAGES))]
+    )
 
     out = capsys.readouterr().out
     assert code == 0, out
@@ -171,6 +184,9 @@ def test_cli_unknown_author_id_exits_1_naming_it(
     assert "Semantic Scholar has no author with id 0" in out.err
 
 
+@pytest.mark.prefect
+@pytest.mark.xdist_group("prefect_harness")
+@pytest.mark.usefixtures("prefect_harness")
 def test_nightly_follows_s2_authors_then_merge_citations_metrics(
     database_url: str, replay_dir: Callable[..., Path]
 ) -> None:
@@ -179,15 +195,15 @@ def test_nightly_follows_s2_authors_then_merge_citations_metrics(
     from models.metrics.export import summary_rows
     from models.queries import find_author
 
-    papers = recorded_papers()
+    papers = turing()["papers"]
     assert "s2-authors" in ALL_SOURCES
     sessions = open_database(database_url)
-    track(sessions, *CANTLEY)
+    track(sessions, *TURING)
 
     state = nightly(
         sources=["s2-authors"],
         citation_sources=["s2"],
-        replay_dir=str(replay_dir(PAGES)),
+        replay_dir=str(replay_dir(TURING_REC)),
         database_url=database_url,
         return_state=True,
     )
@@ -201,7 +217,55 @@ def test_nightly_follows_s2_authors_then_merge_citations_metrics(
     # The works just listed were counted today: the citation refresh asks nothing about them.
     assert results["citations"]["runs"][0]["cursor"]["works"] == 0
     with sessions() as session:
-        (summary,) = summary_rows(session, [find_author(session, CANTLEY[0]).id])
+        (summary,) = summary_rows(session, [find_author(session, TURING[0]).id])
     assert summary["works"] == len(papers)
     assert summary["citations"] == sum(p["citationCount"] for p in papers)
+    assert (summary["s2_citations"], summary["s2_h_index"]) == (
+        turing()["citationCount"],
+        turing()["hIndex"],
+    )
     sessions.kw["bind"].dispose()
+
+
+def test_s2s_own_numbers_are_kept_by_day_beside_the_computed_metrics(
+    sessions: sessionmaker[Session],
+) -> None:
+    from models.citations.author_reports import AuthorReport
+    from models.metrics.store import compute_metrics
+    from models.queries import find_author
+
+    author = turing()
+    counts = sorted((p["citationCount"] for p in author["papers"]), reverse=True)
+    h = sum(1 for rank, n in enumerate(counts, 1) if n >= rank)
+    track(sessions, *TURING)
+
+    summary = harvest(sessions, TURING_REC, DAY1, numbers=True)
+    harvest(sessions, TURING_REC, DAY1, numbers=True)  # the same day again: no new report
+
+    assert summary is not None and summary.status == "succeeded", summary
+    assert summary.cursor["reports"] == 1 and summary.cursor["requests"] == 2
+    with sessions() as session:
+        reports = session.scalars(select(AuthorReport)).all()
+        assert [(r.external_id, r.observed_on) for r in reports] == [(TURING[1], DAY1)]
+        assert (reports[0].works, reports[0].citations, reports[0].h_index) == (
+            author["paperCount"],
+            author["citationCount"],
+            author["hIndex"],
+        )
+        author_id = find_author(session, TURING[0]).id
+        run = compute_metrics(session, [author_id], full=True)
+        session.commit()
+    (computed,) = run.summaries
+    s2 = computed["s2"]["comparison"]
+    assert s2["h_index"] == {
+        "computed": h,
+        "reported": author["hIndex"],
+        "difference": h - author["hIndex"],
+    }
+    assert s2["citations"]["computed"] == sum(counts)
+    assert s2["citations"]["difference"] == sum(counts) - author["citationCount"]
+    assert s2["works"] == {"computed": 60, "reported": author["paperCount"], "difference": 0}
+
+    harvest(sessions, TURING_REC, DAY2, numbers=True)  # a later day: history
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AuthorReport)) == 2
