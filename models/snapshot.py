@@ -59,6 +59,7 @@ VOLATILE_COLUMNS = frozenset(
         "heartbeat_at",
         "started_at",
         "finished_at",
+        "looked_up_at",  # citation_lookup: when the source was asked (looked_up_on stays)
     }
 )
 OBSERVATION_TABLES = frozenset({"github_repository_snapshot", "scholar_observation"})

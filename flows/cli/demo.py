@@ -3,8 +3,8 @@
 One part per source (arXiv, ACL Anthology, Google Scholar, GitHub, Semantic Scholar author
 papers; see flows.cli.demo_sources), each its own harvest run(s); a part that fails is reported
 and the others still run. Then the Scholar authors' AcadHomepage files are written next to the
-database, the tracked authors' metrics are computed, and the runs, works, tracked authors and
-metric headlines are printed.
+database, the tracked authors' metrics are worked out (not stored), and the runs, works,
+tracked authors and metric headlines are printed.
 """
 
 from __future__ import annotations
@@ -85,15 +85,19 @@ def _author_texts(session: Session) -> list[str]:
 
 
 def _metric_headlines(sessions: sessionmaker[Session]) -> list[str]:
-    """Compute the active tracked authors' summaries (as ``scholarflow metrics``) and return
-    one headline each: works, citations, h, i10, g and coverage."""
+    """One headline per active tracked author (works, citations, h, i10, g, coverage), the
+    summary ``scholarflow metrics`` computes, worked out from the current inputs without
+    storing it (``scholarflow metrics`` afterwards still records the first summaries)."""
     from flows.cli.metrics import headline
-    from models.metrics.store import compute_metrics, scope_author_ids
+    from models.base import utcnow
+    from models.metrics.store import scope_author_ids
+    from models.metrics.summaries import read_inputs, summarize
 
+    year = utcnow().year
     with sessions() as session:
-        run = compute_metrics(session, scope_author_ids(session))
-        session.commit()
-    return [headline(s) for s in sorted(run.summaries, key=lambda s: s["name"])]
+        inputs = read_inputs(session, scope_author_ids(session))
+    summaries = [summarize(i, current_year=year) for i in inputs.values()]
+    return [headline(s) for s in sorted(summaries, key=lambda s: s["name"])]
 
 
 def run_demo(database_url: str | None, progress: Progress | None) -> int:
@@ -129,7 +133,7 @@ def run_demo(database_url: str | None, progress: Progress | None) -> int:
     say(f"Google Scholar: writing the AcadHomepage files into {directory}")
     written = attempt("gs-data export", lambda: export_scholar(sessions, directory)) or []
 
-    say("metrics: computing the tracked authors' summaries")
+    say("metrics: working out the tracked authors' summaries")
     headlines = attempt("metrics", lambda: _metric_headlines(sessions)) or []
     with sessions() as session:
         works = list_works(session)

@@ -21,9 +21,11 @@ pytestmark = pytest.mark.xdist_group("test_metrics_cli")
 
 TRACKED = (
     "Adrian Del Maestro",
+    "Alan M. Turing",
     "Anne Kietzig",
     "James Henderson",
     "Junqiao Fan",
+    "Lewis C. Cantley",
     "Matthias König",
     "Tobias Windisch",
     "Vincent Jacques",
@@ -60,11 +62,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_metrics_computes_each_tracked_author_once(demo: Path) -> None:
     first = run(demo, "metrics")
-    assert "metrics: 7 author(s) considered, 7 recomputed, 0 unchanged" in first.stdout
+    assert "metrics: 9 author(s) considered, 9 recomputed, 0 unchanged" in first.stdout
     assert "Junqiao Fan: 13 works, citations 111, h 4, i10 3" in first.stdout
     assert "(13 of 13 works with a citation count: scholar 13)" in first.stdout
     again = run(demo, "metrics")
-    assert "metrics: 7 author(s) considered, 0 recomputed, 7 unchanged" in again.stdout
+    assert "metrics: 9 author(s) considered, 0 recomputed, 9 unchanged" in again.stdout
 
 
 @pytest.mark.parametrize("name", TRACKED)

@@ -269,3 +269,36 @@ def test_s2s_own_numbers_are_kept_by_day_beside_the_computed_metrics(
     harvest(sessions, TURING_REC, DAY2, numbers=True)  # a later day: history
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(AuthorReport)) == 2
+
+
+def test_a_429_waits_retry_after_then_continues_and_a_persistent_one_blocks(
+    sessions: sessionmaker[Session], replay_dir: Callable[..., Path]
+) -> None:
+    from harvesters.s2.client import S2Client
+    from harvesters.s2.harvester import S2Harvester
+
+    papers = recorded_papers()
+    limited = S2_REC / "author_rate_limited" / "constructed_author_papers_429.json"
+    track(sessions, *CANTLEY)
+    authors = tracked_s2_authors(sessions)
+
+    def run(folder: Path, waits: list[float]):  # type: ignore[no-untyped-def]
+        client = S2Client(min_interval=0.0, sleep=waits.append)
+        with replaying(folder):
+            return harvest_s2_authors(
+                sessions, S2Harvester(client), authors, today=DAY1, numbers=False
+            )
+
+    waits: list[float] = []
+    blocked = run(replay_dir(PAGES / "test_get_author_papers_0.json", limited), waits)
+    assert blocked is not None and blocked.status == "blocked"
+    assert "429" in (blocked.error or "")
+    with sessions() as session:
+        assert len(author_summary(session, CANTLEY[0]).works) == 100  # the first page stays
+
+    waits = []
+    resumed = run(replay_dir(PAGES, limited), waits)
+    assert resumed is not None and resumed.status == "succeeded"
+    assert 30.0 in waits  # S2's Retry-After, longer than the first backoff step
+    with sessions() as session:
+        assert len(author_summary(session, CANTLEY[0]).works) == len(papers)
