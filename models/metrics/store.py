@@ -101,17 +101,20 @@ def compute_metrics(
     ``full``), store them and a snapshot each. ``now`` (aware UTC; default: the clock) is the
     computation time and gives the current year. Flushes; does not commit."""
     now = now or utcnow()
+    session.flush()
     run = MetricsRun(computed_at=now)
     ids = sorted(set(author_ids))
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
         inputs = read_inputs(session, batch)
         stored = dict(
-            session.execute(
+            session.connection()
+            .execute(
                 select(AuthorMetrics.author_id, AuthorMetrics.fingerprint).where(
                     AuthorMetrics.author_id.in_(batch)
                 )
-            ).all()
+            )
+            .all()
         )
         rows: list[dict[str, Any]] = []
         for author_id in batch:
@@ -158,12 +161,18 @@ def _write(session: Session, rows: list[dict[str, Any]]) -> None:
     """Replace the current rows of these authors and add one snapshot each (multi-row)."""
     if not rows:
         return
-    session.execute(
-        delete(AuthorMetrics).where(AuthorMetrics.author_id.in_([r["author_id"] for r in rows]))
+    conn = session.connection()
+    current, snapshots = AuthorMetrics.__table__, AuthorMetricsSnapshot.__table__
+    ids = [r["author_id"] for r in rows]
+    conn.execute(delete(current).where(current.c.author_id.in_(ids)))
+    conn.execute(insert(current), rows)
+    # the snapshot copies the rows just written: each summary is serialized once, not twice
+    conn.execute(
+        insert(snapshots).from_select(
+            [c.name for c in current.columns],
+            select(*current.columns).where(current.c.author_id.in_(ids)),
+        )
     )
-    session.execute(insert(AuthorMetrics.__table__), rows)
-    session.execute(insert(AuthorMetricsSnapshot.__table__), rows)
-    session.flush()
 
 
 def current_summary(session: Session, author_id: int) -> AuthorMetrics | None:
