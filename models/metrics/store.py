@@ -14,16 +14,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from models.authors import Author, TrackedAuthor
+from models.authors import Author, Authorship, TrackedAuthor
 from models.base import utcnow
+from models.citations.rule import FRESH_DAYS
+from models.citations.tables import CitationObservation
+from models.identity.tables import WorkMention
+from models.metrics import changes
 from models.metrics.summaries import read_inputs, summarize
 from models.metrics.tables import AuthorMetrics, AuthorMetricsSnapshot
+from models.provenance import SourceRecord
+from models.scholar.tables import ScholarPublication
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +53,11 @@ COLUMNS = (
 
 @dataclass
 class MetricsRun:
-    """What one computation did: authors considered, recomputed, skipped (unchanged), and
-    the summaries written (changed authors only)."""
+    """What one computation did: authors considered, whose inputs were read (the candidates),
+    recomputed, skipped (unchanged), and the summaries written (changed authors only)."""
 
     considered: int = 0
+    read: int = 0
     computed: int = 0
     unchanged: int = 0
     computed_at: datetime | None = None
@@ -59,6 +66,7 @@ class MetricsRun:
     def as_dict(self) -> dict[str, Any]:
         return {
             "considered": self.considered,
+            "read": self.read,
             "computed": self.computed,
             "unchanged": self.unchanged,
             "computed_at": self.computed_at.isoformat() if self.computed_at else None,
@@ -99,31 +107,39 @@ def compute_metrics(
 ) -> MetricsRun:
     """Recompute the summaries of ``author_ids`` whose inputs changed (all of them with
     ``full``), store them and a snapshot each. ``now`` (aware UTC; default: the clock) is the
-    computation time and gives the current year. Flushes; does not commit."""
+    computation time and gives the current year. Flushes; does not commit.
+
+    Without ``full``, only candidates are read: authors marked in ``metrics_change``
+    (:mod:`models.metrics.changes`), authors without a stored summary or with one of another
+    year, and authors whose citation source may have changed by age alone (an observation
+    that stopped being fresh since). A candidate whose fingerprint equals the stored one is
+    counted unchanged, as is every author not read."""
     now = now or utcnow()
     session.flush()
+    conn = session.connection()
     run = MetricsRun(computed_at=now)
     ids = sorted(set(author_ids))
-    for start in range(0, len(ids), BATCH):
-        batch = ids[start : start + BATCH]
+    known = _existing(conn, ids)
+    run.considered = len(known)
+    marked, last = changes.pending_authors(conn)
+    todo = known if full else sorted(set(known) & (marked | _due(conn, known, now)))
+    run.read = len(todo)
+    for start in range(0, len(todo), BATCH):
+        batch = todo[start : start + BATCH]
         inputs = read_inputs(session, batch)
         stored = dict(
-            session.connection()
-            .execute(
+            conn.execute(
                 select(AuthorMetrics.author_id, AuthorMetrics.fingerprint).where(
                     AuthorMetrics.author_id.in_(batch)
                 )
-            )
-            .all()
+            ).all()
         )
         rows: list[dict[str, Any]] = []
         for author_id in batch:
             if author_id not in inputs:
                 continue
-            run.considered += 1
             fingerprint = inputs[author_id].fingerprint(now.year)
             if not full and stored.get(author_id) == fingerprint:
-                run.unchanged += 1
                 continue
             summary = summarize(inputs[author_id], current_year=now.year)
             rows.append(_row(author_id, summary, fingerprint, now))
@@ -131,15 +147,73 @@ def compute_metrics(
                 run.summaries.append(summary)
         _write(session, rows)
         run.computed += len(rows)
-        if progress and len(ids) > BATCH:
-            progress(f"metrics: {min(start + BATCH, len(ids))}/{len(ids)} authors read")
+        if progress and len(todo) > BATCH:
+            progress(f"metrics: {min(start + BATCH, len(todo))}/{len(todo)} authors read")
+    run.unchanged = run.considered - run.computed
+    # every author in scope is now up to date: its change marks are spent
+    everyone = full and len(known) == conn.scalar(select(func.count()).select_from(Author))
+    changes.clear(conn, None if everyone else known, last)
     log.info(
-        "metrics: %d author(s) considered, %d recomputed, %d unchanged",
+        "metrics: %d author(s) considered, %d read, %d recomputed, %d unchanged",
         run.considered,
+        len(todo),
         run.computed,
         run.unchanged,
     )
     return run
+
+
+def _existing(conn: Connection, ids: list[int]) -> list[int]:
+    """The ids of ``ids`` that are authors, sorted."""
+    wanted = set(ids)
+    if len(ids) > 5000:  # one scan beats many IN lists
+        return [i for i in conn.scalars(select(Author.id).order_by(Author.id)) if i in wanted]
+    return sorted(conn.scalars(select(Author.id).where(Author.id.in_(ids))))
+
+
+def _due(conn: Connection, ids: list[int], now: datetime) -> set[int]:
+    """Authors of ``ids`` a default run must read though nothing marked them: no stored
+    summary, a summary of another year (the year is an input), or a work whose citation
+    value may have changed source by age alone since the oldest stored summary."""
+    table = AuthorMetrics.__table__
+    stored = dict(conn.execute(select(table.c.author_id, table.c.computed_at)).all())
+    year = now.year
+    due = {i for i in ids if i not in stored or stored[i].year != year}
+    if stored:
+        since = min(stored.values()).date() - timedelta(days=FRESH_DAYS + 1)
+        until = datetime.now(UTC).date() - timedelta(days=FRESH_DAYS)
+        due |= _aged_out(conn, since, until) & set(ids)
+    return due
+
+
+def _aged_out(conn: Connection, since: date, until: date) -> set[int]:
+    """Authors of works with a citation observation dated in ``[since, until]``: values that
+    stopped being fresh (``FRESH_DAYS``) between the last runs and today."""
+    if until < since:
+        return set()
+    obs, pubs = CitationObservation.__table__, ScholarPublication.__table__
+    mention, ship = WorkMention.__table__, Authorship.__table__
+    graph = (
+        select(ship.c.author_id)
+        .join(mention, mention.c.work_id == ship.c.work_id)
+        .join(obs, obs.c.source_record_id == mention.c.source_record_id)
+        .where(obs.c.observed_on.between(since, until))
+    )
+    start = datetime.combine(since, time.min, UTC)
+    end = datetime.combine(until + timedelta(days=1), time.min, UTC)
+    record = SourceRecord.__table__
+    scholar = (
+        select(ship.c.author_id)
+        .select_from(pubs)
+        .join(
+            record,
+            (record.c.source == "scholar") & (record.c.source_id == pubs.c.author_pub_id),
+        )
+        .join(mention, mention.c.source_record_id == record.c.id)
+        .join(ship, ship.c.work_id == mention.c.work_id)
+        .where(pubs.c.observed_at >= start, pubs.c.observed_at < end)
+    )
+    return set(conn.scalars(graph.union(scholar)))
 
 
 def _row(author_id: int, summary: dict[str, Any], fingerprint: str, now: datetime) -> dict:

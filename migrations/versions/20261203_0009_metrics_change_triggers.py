@@ -1,0 +1,41 @@
+"""metrics change markers: the metrics_change table and the triggers that fill it, so an
+incremental metrics run finds the authors whose inputs changed without reading everyone's.
+
+Every author is left to the first run after the upgrade as before: an author without a
+stored summary, or with one whose inputs no longer hash the same, is recomputed by a
+``--full`` run; the default run computes authors without a summary and marked ones.
+
+Revision ID: f0a1b2c3a009
+Revises: d8a4b0c3f008
+Create Date: 2026-12-03 07:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from models.metrics.changes import drop_ddl, trigger_ddl
+
+revision: str = "f0a1b2c3a009"
+down_revision: str | Sequence[str] | None = "d8a4b0c3f008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "metrics_change",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("ref", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_metrics_change")),
+    )
+    for statement in trigger_ddl(op.get_bind().dialect.name):
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    for statement in drop_ddl(op.get_bind().dialect.name):
+        op.execute(statement)
+    op.drop_table("metrics_change")
