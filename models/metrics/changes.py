@@ -200,12 +200,18 @@ _RESOLVE = {
 }
 
 
+def last_id(connection: Connection) -> int:
+    """The id of the newest ``metrics_change`` row (0: none)."""
+    table = MetricsChange.__table__
+    return connection.scalar(select(func.max(table.c.id))) or 0
+
+
 def pending_authors(connection: Connection) -> tuple[set[int], int]:
     """The authors marked changed, and the last ``metrics_change`` id this covers (0: none).
 
     Rows of the other kinds are turned into ``author`` rows (and deleted) first, in SQL."""
     table = MetricsChange.__table__
-    last = connection.scalar(select(func.max(table.c.id))) or 0
+    last = last_id(connection)
     if not last:
         return set(), 0
     for kind, query in _RESOLVE.items():

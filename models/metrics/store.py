@@ -121,7 +121,11 @@ def compute_metrics(
     ids = sorted(set(author_ids))
     known = _existing(conn, ids)
     run.considered = len(known)
-    marked, last = changes.pending_authors(conn)
+    everyone = full and len(known) == conn.scalar(select(func.count()).select_from(Author))
+    if everyone:  # every mark is spent: no need to resolve them to authors
+        marked, last = set(), changes.last_id(conn)
+    else:
+        marked, last = changes.pending_authors(conn)
     todo = known if full else sorted(set(known) & (marked | _due(conn, known, now)))
     run.read = len(todo)
     for start in range(0, len(todo), BATCH):
@@ -151,7 +155,6 @@ def compute_metrics(
             progress(f"metrics: {min(start + BATCH, len(todo))}/{len(todo)} authors read")
     run.unchanged = run.considered - run.computed
     # every author in scope is now up to date: its change marks are spent
-    everyone = full and len(known) == conn.scalar(select(func.count()).select_from(Author))
     changes.clear(conn, None if everyone else known, last)
     log.info(
         "metrics: %d author(s) considered, %d read, %d recomputed, %d unchanged",
