@@ -178,15 +178,26 @@ def _due(conn: Connection, ids: list[int], now: datetime) -> set[int]:
     """Authors of ``ids`` a default run must read though nothing marked them: no stored
     summary, a summary of another year (the year is an input), or a work whose citation
     value may have changed source by age alone since the oldest stored summary."""
-    table = AuthorMetrics.__table__
-    stored = dict(conn.execute(select(table.c.author_id, table.c.computed_at)).all())
-    year = now.year
-    due = {i for i in ids if i not in stored or stored[i].year != year}
-    if stored:
-        since = min(stored.values()).date() - timedelta(days=FRESH_DAYS + 1)
+    table, authors = AuthorMetrics.__table__, Author.__table__
+    start = datetime(now.year, 1, 1, tzinfo=UTC)
+    end = datetime(now.year + 1, 1, 1, tzinfo=UTC)
+    due = set(
+        conn.scalars(
+            select(authors.c.id)
+            .outerjoin(table, table.c.author_id == authors.c.id)
+            .where(
+                (table.c.author_id.is_(None))
+                | (table.c.computed_at < start)
+                | (table.c.computed_at >= end)
+            )
+        )
+    )
+    oldest = conn.scalar(select(func.min(table.c.computed_at)))
+    if oldest is not None:
+        since = oldest.date() - timedelta(days=FRESH_DAYS + 1)
         until = datetime.now(UTC).date() - timedelta(days=FRESH_DAYS)
-        due |= _aged_out(conn, since, until) & set(ids)
-    return due
+        due |= _aged_out(conn, since, until)
+    return due & set(ids)
 
 
 def _aged_out(conn: Connection, since: date, until: date) -> set[int]:
