@@ -1,9 +1,11 @@
 """metrics change markers: the metrics_change table and the triggers that fill it, so an
 incremental metrics run finds the authors whose inputs changed without reading everyone's.
 
-Every author is left to the first run after the upgrade as before: an author without a
-stored summary, or with one whose inputs no longer hash the same, is recomputed by a
-``--full`` run; the default run computes authors without a summary and marked ones.
+Every author with a stored summary is marked once: what changed before the upgrade was not
+recorded, so the first default run reads them all (their fingerprints decide which are
+recomputed); later runs read only the marked authors. The trigger
+statements come from models.metrics.changes.trigger_ddl (the same ones create_all runs), so
+a database built either way has the same triggers.
 
 Revision ID: f0a1b2c3a009
 Revises: d8a4b0c3f008
@@ -33,6 +35,9 @@ def upgrade() -> None:
     )
     for statement in trigger_ddl(op.get_bind().dialect.name):
         op.execute(statement)
+    op.execute(
+        "INSERT INTO metrics_change (kind, ref) SELECT 'author', author_id FROM author_metrics"
+    )
 
 
 def downgrade() -> None:
