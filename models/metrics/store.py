@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
@@ -28,8 +28,6 @@ from models.identity.tables import WorkMention
 from models.metrics import changes
 from models.metrics.summaries import read_inputs, summarize
 from models.metrics.tables import AuthorMetrics, AuthorMetricsSnapshot
-from models.provenance import SourceRecord
-from models.scholar.tables import ScholarPublication
 
 log = logging.getLogger(__name__)
 
@@ -201,33 +199,25 @@ def _due(conn: Connection, ids: list[int], now: datetime) -> set[int]:
 
 
 def _aged_out(conn: Connection, since: date, until: date) -> set[int]:
-    """Authors of works with a citation observation dated in ``[since, until]``: values that
-    stopped being fresh (``FRESH_DAYS``) between the last runs and today."""
+    """Authors of works with an S2/OpenAlex observation dated in ``[since, until]``: values
+    that stopped being fresh (``FRESH_DAYS``) between the oldest stored summary and today.
+
+    Scholar's values are left out on purpose: Scholar comes last in the precedence, so its
+    value is taken only when no other is fresh, and once it ages it is still the most recent
+    one, which the rule then takes. An aging S2 value can hand over to a fresh OpenAlex or
+    Scholar one."""
     if until < since:
         return set()
-    obs, pubs = CitationObservation.__table__, ScholarPublication.__table__
-    mention, ship = WorkMention.__table__, Authorship.__table__
-    graph = (
-        select(ship.c.author_id)
-        .join(mention, mention.c.work_id == ship.c.work_id)
-        .join(obs, obs.c.source_record_id == mention.c.source_record_id)
-        .where(obs.c.observed_on.between(since, until))
-    )
-    start = datetime.combine(since, time.min, UTC)
-    end = datetime.combine(until + timedelta(days=1), time.min, UTC)
-    record = SourceRecord.__table__
-    scholar = (
-        select(ship.c.author_id)
-        .select_from(pubs)
-        .join(
-            record,
-            (record.c.source == "scholar") & (record.c.source_id == pubs.c.author_pub_id),
+    obs, mention, ship = CitationObservation.__table__, WorkMention.__table__, Authorship.__table__
+    return set(
+        conn.scalars(
+            select(ship.c.author_id)
+            .join(mention, mention.c.work_id == ship.c.work_id)
+            .join(obs, obs.c.source_record_id == mention.c.source_record_id)
+            .where(obs.c.observed_on.between(since, until))
+            .distinct()
         )
-        .join(mention, mention.c.source_record_id == record.c.id)
-        .join(ship, ship.c.work_id == mention.c.work_id)
-        .where(pubs.c.observed_at >= start, pubs.c.observed_at < end)
     )
-    return set(conn.scalars(graph.union(scholar)))
 
 
 def _row(author_id: int, summary: dict[str, Any], fingerprint: str, now: datetime) -> dict:
