@@ -19,7 +19,7 @@ profile; 5% filled with per-year counts), one Scholar profile per author, one re
 It prints one line per figure (seconds, and the ratio to its read baseline) and the whole
 result as JSON; ``peak_rss_mb`` is the process's peak resident memory.
 
-Usage: uv run python bench/metrics_recompute.py [--authors N] [--works M] [--pg URL]
+Usage: uv run python bench/metrics_recompute.py [--authors N] [--works M] [--pg URL | --keep FILE]
 """
 
 from __future__ import annotations
@@ -362,6 +362,7 @@ def main() -> int:
     parser.add_argument("--authors", type=int, default=10_000)
     parser.add_argument("--works", type=int, default=100_000)
     parser.add_argument("--pg", metavar="URL", help="PostgreSQL URL (a throw-away schema)")
+    parser.add_argument("--keep", metavar="FILE", help="SQLite: build FILE and keep it")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.pg:
@@ -371,7 +372,7 @@ def main() -> int:
                 conn.execute(text(f'CREATE SCHEMA "{schema}"'))
             engine = make_engine(args.pg, connect_args={"options": f"-csearch_path={schema}"})
         else:
-            engine = make_engine(f"sqlite:///{Path(tmp) / 'metrics.db'}")
+            engine = make_engine(f"sqlite:///{args.keep or Path(tmp) / 'metrics.db'}")
         try:
             result = bench(engine, args.authors, args.works)
         finally:
