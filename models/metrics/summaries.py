@@ -266,8 +266,16 @@ def _scholar(session: Session, result: dict[int, AuthorInputs], ids: list[int]) 
                 func.count(ScholarPublication.id),
                 func.sum(ScholarPublication.num_citations),
             )
-            .join(ScholarPublication, ScholarPublication.profile_id == ScholarProfile.id)
-            .where(ScholarProfile.author_id.in_(ids), ScholarPublication.listed.is_(True))
+            .select_from(ScholarPublication)
+            .join(ScholarProfile, ScholarProfile.id == ScholarPublication.profile_id)
+            # by profile id, so the publications are found through their profile_id index
+            # (SQLite otherwise scans every publication: profile.author_id has no index)
+            .where(
+                ScholarPublication.profile_id.in_(
+                    select(ScholarProfile.id).where(ScholarProfile.author_id.in_(ids))
+                ),
+                ScholarPublication.listed.is_(True),
+            )
             .group_by(ScholarProfile.scholar_id)
         )
     }
