@@ -209,15 +209,10 @@ def _aged_out(conn: Connection, since: date, until: date) -> set[int]:
     if until < since:
         return set()
     obs, mention, ship = CitationObservation.__table__, WorkMention.__table__, Authorship.__table__
-    return set(
-        conn.scalars(
-            select(ship.c.author_id)
-            .join(mention, mention.c.work_id == ship.c.work_id)
-            .join(obs, obs.c.source_record_id == mention.c.source_record_id)
-            .where(obs.c.observed_on.between(since, until))
-            .distinct()
-        )
-    )
+    # nested IN lists, innermost first: SQLite otherwise starts from every authorship
+    records = select(obs.c.source_record_id).where(obs.c.observed_on.between(since, until))
+    works = select(mention.c.work_id).where(mention.c.source_record_id.in_(records))
+    return set(conn.scalars(select(ship.c.author_id).where(ship.c.work_id.in_(works))))
 
 
 def _row(author_id: int, summary: dict[str, Any], fingerprint: str, now: datetime) -> dict:
