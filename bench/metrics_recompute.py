@@ -9,13 +9,17 @@ profile; 5% filled with per-year counts), one Scholar profile per author, one re
 1. **read**: the rows the computation needs, read with plain full-table selects (authorships,
    works, the Scholar join, profiles) and fetched into Python: the floor for (2);
 2. **full**: ``compute_metrics(all authors, full=True)``, stored and committed;
-3. **unchanged**: the same run again without ``full`` (0 recomputed: every fingerprint equal);
-4. the Scholar counts of 100 single-author works of 100 distinct authors change, then
-   **incremental (all in scope)**: every author's inputs are read, 100 recomputed;
-5. **incremental (100 named)**: the same for the 100 changed authors named as the scope,
-   against **read (100)**: reading those authors' rows.
+3. **unchanged**: the same run again without ``full`` (0 recomputed: nothing marked changed);
+4. the Scholar counts of 100 single-author works of 100 distinct authors change (the
+   triggers of :mod:`models.metrics.changes` mark them), then **incremental (all in scope)**:
+   the default run over every author, which reads only the marked ones, 100 recomputed,
+   against **read (100)**: reading those authors' rows with plain selects;
+5. **incremental (100 named)**: the same with the 100 changed authors named as the scope.
 
-Usage: uv run python bench/metrics_recompute.py [--authors N] [--works M] [--pg URL]
+It prints one line per figure (seconds, and the ratio to its read baseline) and the whole
+result as JSON; ``peak_rss_mb`` is the process's peak resident memory.
+
+Usage: uv run python bench/metrics_recompute.py [--authors N] [--works M] [--pg URL | --keep FILE]
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import argparse
 import hashlib
 import json
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -276,9 +281,9 @@ def bench(engine: Engine, n_authors: int, n_works: int) -> dict[str, Any]:
     t_full, full = timed("full", lambda: run(all_ids, full=True))
     t_same, same = timed("unchanged", lambda: run(all_ids))
     changed_authors = _change(engine, single)
+    t_read100, rows100 = timed("read (100)", lambda: raw_read(engine, changed_authors))
     t_inc, inc = timed("incremental (all in scope)", lambda: run(all_ids))
     _change(engine, single)
-    t_read100, rows100 = timed("read (100)", lambda: raw_read(engine, changed_authors))
     t_named, named = timed("incremental (100 named)", lambda: run(changed_authors))
 
     def inputs100() -> Any:
@@ -299,16 +304,41 @@ def bench(engine: Engine, n_authors: int, n_works: int) -> dict[str, Any]:
         "full_over_read": round(t_full / t_read, 2),
         "unchanged_s": round(t_same, 2),
         "unchanged_computed": same.computed,
-        "incremental_all_s": round(t_inc, 2),
+        "incremental_all_s": round(t_inc, 3),
+        "incremental_all_read": inc.read,
         "incremental_all_computed": inc.computed,
-        "incremental_all_over_read": round(t_inc / t_read, 2),
+        "incremental_all_over_read100": round(t_inc / t_read100, 2),
         "read100_rows": rows100,
         "read100_s": round(t_read100, 3),
         "incremental_named_s": round(t_named, 3),
         "incremental_named_computed": named.computed,
         "incremental_named_over_read100": round(t_named / t_read100, 2),
         "read_inputs100_s": round(t_inputs100, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
+
+
+def report(r: dict[str, Any]) -> None:
+    """The figures, one per line, each beside the read it is compared with."""
+    db = f"{r['database']} {r['authors']} authors / {r['works']} works"
+    print(f"{db}: insert {r['insert_s']} s; read {r['read_rows']} rows {r['read_s']} s")
+    print(
+        f"{db}: full {r['full_s']} s ({r['full_computed']} recomputed) = "
+        f"{r['full_over_read']}x read"
+    )
+    print(f"{db}: unchanged {r['unchanged_s']} s ({r['unchanged_computed']} recomputed)")
+    print(
+        f"{db}: incremental, all in scope, 100 changed: {r['incremental_all_s']} s "
+        f"({r['incremental_all_read']} read, {r['incremental_all_computed']} recomputed) = "
+        f"{r['incremental_all_over_read100']}x read of their {r['read100_rows']} rows "
+        f"({r['read100_s']} s)"
+    )
+    print(
+        f"{db}: incremental, 100 named: {r['incremental_named_s']} s "
+        f"({r['incremental_named_computed']} recomputed) = "
+        f"{r['incremental_named_over_read100']}x read of their rows"
+    )
+    print(f"{db}: peak RSS {r['peak_rss_mb']} MB")
 
 
 def _change(engine: Engine, works: list[int]) -> list[int]:
@@ -332,6 +362,7 @@ def main() -> int:
     parser.add_argument("--authors", type=int, default=10_000)
     parser.add_argument("--works", type=int, default=100_000)
     parser.add_argument("--pg", metavar="URL", help="PostgreSQL URL (a throw-away schema)")
+    parser.add_argument("--keep", metavar="FILE", help="SQLite: build FILE and keep it")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.pg:
@@ -341,7 +372,7 @@ def main() -> int:
                 conn.execute(text(f'CREATE SCHEMA "{schema}"'))
             engine = make_engine(args.pg, connect_args={"options": f"-csearch_path={schema}"})
         else:
-            engine = make_engine(f"sqlite:///{Path(tmp) / 'metrics.db'}")
+            engine = make_engine(f"sqlite:///{args.keep or Path(tmp) / 'metrics.db'}")
         try:
             result = bench(engine, args.authors, args.works)
         finally:
@@ -350,6 +381,7 @@ def main() -> int:
                 with admin.begin() as conn:
                     conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
                 admin.dispose()
+    report(result)
     print(json.dumps(result))
     return 0
 

@@ -25,6 +25,7 @@ from models.identity.tables import (
     MergeLock,
     WorkMention,
 )
+from models.metrics.changes import MetricsChange
 from models.metrics.tables import AuthorMetrics, AuthorMetricsSnapshot
 from models.provenance import HarvestCursor, HarvestRun, QuarantinedRecord, SourceRecord
 from models.scholar.tables import ScholarObservation, ScholarProfile, ScholarPublication
@@ -56,6 +57,7 @@ __all__ = [
     "MentionIdentifier",
     "MergeDecision",
     "MergeLock",
+    "MetricsChange",
     "QuarantinedRecord",
     "ScholarObservation",
     "ScholarProfile",

@@ -78,12 +78,16 @@ def citation_counts(
     (default: the UTC date). ``work_ids`` is a sequence of ids or a ``select`` of work ids
     (the set-based callers pass a subquery instead of shipping ids)."""
     today = today or datetime.now(UTC).date()
+    session.flush()  # the providers read with Core, which does not autoflush
     by_work: dict[int, list[CitationCount]] = {}
     for provider in PROVIDERS:
         for work_id, value in provider(session, work_ids).items():
             by_work.setdefault(work_id, []).append(value)
     found: dict[int, CitationCount] = {}
     for work_id, values in by_work.items():
+        if len(values) == 1:  # one source: nothing to choose (most works)
+            found[work_id] = values[0]
+            continue
         chosen, rest = choose(values, today)
         extra = [
             obs
@@ -110,13 +114,14 @@ def scholar_citations(session: Session, work_ids: WorkFilter) -> dict[int, Citat
     (see the module docstring), with its per-year counts when its page was filled."""
     rows: list[Any] = []
     for where in _work_conditions(work_ids):
-        rows += session.execute(_scholar_query(where)).all()
+        rows += session.connection().execute(_scholar_query(where)).all()
     by_work: dict[int, list[Any]] = {}
     for row in rows:
         by_work.setdefault(row.work_id, []).append(row)
     result: dict[int, CitationCount] = {}
     for work_id, entries in by_work.items():
-        entries.sort(key=lambda r: (-_ts(r.observed_at), r.position, r.author_pub_id))
+        if len(entries) > 1:
+            entries.sort(key=lambda r: (-_ts(r.observed_at), r.position, r.author_pub_id))
         best, rest = entries[0], entries[1:]
         result[work_id] = CitationCount(
             count=int(best.num_citations or 0),
@@ -199,7 +204,7 @@ def graph_citations(source: str) -> Provider:
         newest_day = latest_day_of_record()
         result: dict[int, CitationCount] = {}
         for where in _work_conditions(work_ids):
-            rows = session.execute(
+            rows = session.connection().execute(
                 select(
                     WorkMention.work_id,
                     SourceRecord.source_id,

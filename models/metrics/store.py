@@ -14,14 +14,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from models.authors import Author, TrackedAuthor
+from models.authors import Author, Authorship, TrackedAuthor
 from models.base import utcnow
+from models.citations.rule import FRESH_DAYS
+from models.citations.tables import CitationObservation
+from models.identity.tables import WorkMention
+from models.metrics import changes
 from models.metrics.summaries import read_inputs, summarize
 from models.metrics.tables import AuthorMetrics, AuthorMetricsSnapshot
 
@@ -47,10 +51,11 @@ COLUMNS = (
 
 @dataclass
 class MetricsRun:
-    """What one computation did: authors considered, recomputed, skipped (unchanged), and
-    the summaries written (changed authors only)."""
+    """What one computation did: authors considered, whose inputs were read (the candidates),
+    recomputed, skipped (unchanged), and the summaries written (changed authors only)."""
 
     considered: int = 0
+    read: int = 0
     computed: int = 0
     unchanged: int = 0
     computed_at: datetime | None = None
@@ -59,6 +64,7 @@ class MetricsRun:
     def as_dict(self) -> dict[str, Any]:
         return {
             "considered": self.considered,
+            "read": self.read,
             "computed": self.computed,
             "unchanged": self.unchanged,
             "computed_at": self.computed_at.isoformat() if self.computed_at else None,
@@ -99,15 +105,32 @@ def compute_metrics(
 ) -> MetricsRun:
     """Recompute the summaries of ``author_ids`` whose inputs changed (all of them with
     ``full``), store them and a snapshot each. ``now`` (aware UTC; default: the clock) is the
-    computation time and gives the current year. Flushes; does not commit."""
+    computation time and gives the current year. Flushes; does not commit.
+
+    Without ``full``, only candidates are read: authors marked in ``metrics_change``
+    (:mod:`models.metrics.changes`), authors without a stored summary or with one of another
+    year, and authors whose citation source may have changed by age alone (an observation
+    that stopped being fresh since). A candidate whose fingerprint equals the stored one is
+    counted unchanged, as is every author not read."""
     now = now or utcnow()
+    session.flush()
+    conn = session.connection()
     run = MetricsRun(computed_at=now)
     ids = sorted(set(author_ids))
-    for start in range(0, len(ids), BATCH):
-        batch = ids[start : start + BATCH]
+    known = _existing(conn, ids)
+    run.considered = len(known)
+    everyone = full and len(known) == conn.scalar(select(func.count()).select_from(Author))
+    if everyone:  # every mark is spent: no need to resolve them to authors
+        marked, last = set(), changes.last_id(conn)
+    else:
+        marked, last = changes.pending_authors(conn)
+    todo = known if full else sorted(set(known) & (marked | _due(conn, known, now)))
+    run.read = len(todo)
+    for start in range(0, len(todo), BATCH):
+        batch = todo[start : start + BATCH]
         inputs = read_inputs(session, batch)
         stored = dict(
-            session.execute(
+            conn.execute(
                 select(AuthorMetrics.author_id, AuthorMetrics.fingerprint).where(
                     AuthorMetrics.author_id.in_(batch)
                 )
@@ -117,10 +140,8 @@ def compute_metrics(
         for author_id in batch:
             if author_id not in inputs:
                 continue
-            run.considered += 1
             fingerprint = inputs[author_id].fingerprint(now.year)
             if not full and stored.get(author_id) == fingerprint:
-                run.unchanged += 1
                 continue
             summary = summarize(inputs[author_id], current_year=now.year)
             rows.append(_row(author_id, summary, fingerprint, now))
@@ -128,15 +149,70 @@ def compute_metrics(
                 run.summaries.append(summary)
         _write(session, rows)
         run.computed += len(rows)
-        if progress and len(ids) > BATCH:
-            progress(f"metrics: {min(start + BATCH, len(ids))}/{len(ids)} authors read")
+        if progress and len(todo) > BATCH:
+            progress(f"metrics: {min(start + BATCH, len(todo))}/{len(todo)} authors read")
+    run.unchanged = run.considered - run.computed
+    # every author in scope is now up to date: its change marks are spent
+    changes.clear(conn, None if everyone else known, last)
     log.info(
-        "metrics: %d author(s) considered, %d recomputed, %d unchanged",
+        "metrics: %d author(s) considered, %d read, %d recomputed, %d unchanged",
         run.considered,
+        len(todo),
         run.computed,
         run.unchanged,
     )
     return run
+
+
+def _existing(conn: Connection, ids: list[int]) -> list[int]:
+    """The ids of ``ids`` that are authors, sorted."""
+    wanted = set(ids)
+    if len(ids) > 5000:  # one scan beats many IN lists
+        return [i for i in conn.scalars(select(Author.id).order_by(Author.id)) if i in wanted]
+    return sorted(conn.scalars(select(Author.id).where(Author.id.in_(ids))))
+
+
+def _due(conn: Connection, ids: list[int], now: datetime) -> set[int]:
+    """Authors of ``ids`` a default run must read though nothing marked them: no stored
+    summary, a summary of another year (the year is an input), or a work whose citation
+    value may have changed source by age alone since the oldest stored summary."""
+    table, authors = AuthorMetrics.__table__, Author.__table__
+    start = datetime(now.year, 1, 1, tzinfo=UTC)
+    end = datetime(now.year + 1, 1, 1, tzinfo=UTC)
+    due = set(
+        conn.scalars(
+            select(authors.c.id)
+            .outerjoin(table, table.c.author_id == authors.c.id)
+            .where(
+                (table.c.author_id.is_(None))
+                | (table.c.computed_at < start)
+                | (table.c.computed_at >= end)
+            )
+        )
+    )
+    oldest = conn.scalar(select(func.min(table.c.computed_at)))
+    if oldest is not None:
+        since = oldest.date() - timedelta(days=FRESH_DAYS + 1)
+        until = datetime.now(UTC).date() - timedelta(days=FRESH_DAYS)
+        due |= _aged_out(conn, since, until)
+    return due & set(ids)
+
+
+def _aged_out(conn: Connection, since: date, until: date) -> set[int]:
+    """Authors of works with an S2/OpenAlex observation dated in ``[since, until]``: values
+    that stopped being fresh (``FRESH_DAYS``) between the oldest stored summary and today.
+
+    Scholar's values are left out on purpose: Scholar comes last in the precedence, so its
+    value is taken only when no other is fresh, and once it ages it is still the most recent
+    one, which the rule then takes. An aging S2 value can hand over to a fresh OpenAlex or
+    Scholar one."""
+    if until < since:
+        return set()
+    obs, mention, ship = CitationObservation.__table__, WorkMention.__table__, Authorship.__table__
+    # nested IN lists, innermost first: SQLite otherwise starts from every authorship
+    records = select(obs.c.source_record_id).where(obs.c.observed_on.between(since, until))
+    works = select(mention.c.work_id).where(mention.c.source_record_id.in_(records))
+    return set(conn.scalars(select(ship.c.author_id).where(ship.c.work_id.in_(works))))
 
 
 def _row(author_id: int, summary: dict[str, Any], fingerprint: str, now: datetime) -> dict:
@@ -158,12 +234,18 @@ def _write(session: Session, rows: list[dict[str, Any]]) -> None:
     """Replace the current rows of these authors and add one snapshot each (multi-row)."""
     if not rows:
         return
-    session.execute(
-        delete(AuthorMetrics).where(AuthorMetrics.author_id.in_([r["author_id"] for r in rows]))
+    conn = session.connection()
+    current, snapshots = AuthorMetrics.__table__, AuthorMetricsSnapshot.__table__
+    ids = [r["author_id"] for r in rows]
+    conn.execute(delete(current).where(current.c.author_id.in_(ids)))
+    conn.execute(insert(current), rows)
+    # the snapshot copies the rows just written: each summary is serialized once, not twice
+    conn.execute(
+        insert(snapshots).from_select(
+            [c.name for c in current.columns],
+            select(*current.columns).where(current.c.author_id.in_(ids)),
+        )
     )
-    session.execute(insert(AuthorMetrics.__table__), rows)
-    session.execute(insert(AuthorMetricsSnapshot.__table__), rows)
-    session.flush()
 
 
 def current_summary(session: Session, author_id: int) -> AuthorMetrics | None:

@@ -169,30 +169,32 @@ def read_inputs(session: Session, author_ids: Sequence[int]) -> dict[int, Author
     ids = sorted(set(author_ids))
     if not ids:
         return {}
+    session.flush()  # the reads below are Core (plain rows, no ORM loading): flush first
+    conn = session.connection()
     result = {
         author_id: AuthorInputs(author_id, name)
-        for author_id, name in session.execute(
+        for author_id, name in conn.execute(
             select(Author.id, Author.display_name).where(Author.id.in_(ids))
         )
     }
     own = select(Authorship.work_id).where(Authorship.author_id.in_(ids))
-    mine: list[tuple[int, int, int]] = list(
-        session.execute(
-            select(Authorship.author_id, Authorship.work_id, Authorship.position).where(
-                Authorship.author_id.in_(ids)
-            )
-        ).tuples()
-    )
+    wanted = set(ids)
+    # every authorship of the batch's works: the bylines, and among them the batch's own
+    mine: list[tuple[int, int, int]] = []
     bylines: dict[int, list[int]] = {}
-    for work_id, author_id in session.execute(
-        select(Authorship.work_id, Authorship.author_id).where(Authorship.work_id.in_(own))
-    ):
-        bylines.setdefault(work_id, []).append(author_id)
-    works = {
-        row.id: row
-        for row in session.execute(
-            select(Work.id, Work.year, Work.categories, Work.venues).where(Work.id.in_(own))
+    for author_id, work_id, position in conn.execute(
+        select(Authorship.author_id, Authorship.work_id, Authorship.position).where(
+            Authorship.work_id.in_(own)
         )
+    ).all():
+        bylines.setdefault(work_id, []).append(author_id)
+        if author_id in wanted:
+            mine.append((author_id, work_id, position))
+    works = {
+        row[0]: row
+        for row in conn.execute(
+            select(Work.id, Work.year, Work.categories, Work.venues).where(Work.id.in_(own))
+        ).all()
     }
     counts = citation_counts(session, own)
     seen: set[tuple[int, int]] = set()
@@ -206,11 +208,11 @@ def read_inputs(session: Session, author_ids: Sequence[int]) -> dict[int, Author
         inputs.works.append(
             WorkInput(
                 work_id=work_id,
-                year=work.year,
+                year=work[1],
                 position=position,
                 n_authors=max(len(byline), 1),
-                categories=tuple(work.categories or ()),
-                venues=tuple(work.venues or ()),
+                categories=tuple(work[2] or ()),
+                venues=tuple(work[3] or ()),
                 citation=counts.get(work_id),
             )
         )
@@ -231,11 +233,13 @@ def _names(session: Session, result: dict[int, AuthorInputs]) -> None:
     ordered = sorted(wanted)
     for start in range(0, len(ordered), 5000):
         names.update(
-            session.execute(
+            session.connection()
+            .execute(
                 select(Author.id, Author.display_name).where(
                     Author.id.in_(ordered[start : start + 5000])
                 )
-            ).all()
+            )
+            .all()
         )
     for inputs in result.values():
         inputs.coauthor_names = {a: names.get(a, "?") for a, _ in _top(inputs.coauthors)}
@@ -250,14 +254,15 @@ def _repositories(
 ) -> None:
     """Repositories of each author's GitHub login (``owner``) and of their works (``paper``)."""
     columns = (GitHubRepository.id, GitHubRepository.full_name, GitHubRepository.stars)
-    for author_id, repo_id, name, stars in session.execute(
+    conn = session.connection()
+    for author_id, repo_id, name, stars in conn.execute(
         select(GitHubAuthorRepository.author_id, *columns)
         .join(GitHubRepository, GitHubRepository.id == GitHubAuthorRepository.repository_id)
         .where(GitHubAuthorRepository.author_id.in_(ids))
     ):
         result[author_id].repositories[repo_id] = (name, stars or 0, "owner")
     by_work: dict[int, list[tuple[int, str, int]]] = {}
-    for work_id, repo_id, name, stars in session.execute(
+    for work_id, repo_id, name, stars in conn.execute(
         select(GitHubWorkRepository.work_id, *columns)
         .join(GitHubRepository, GitHubRepository.id == GitHubWorkRepository.repository_id)
         .where(GitHubWorkRepository.work_id.in_(own))
@@ -270,20 +275,29 @@ def _repositories(
 
 
 def _scholar(session: Session, result: dict[int, AuthorInputs], ids: list[int]) -> None:
+    conn = session.connection()
     listed = {
         sid: (n, total or 0)
-        for sid, n, total in session.execute(
+        for sid, n, total in conn.execute(
             select(
                 ScholarProfile.scholar_id,
                 func.count(ScholarPublication.id),
                 func.sum(ScholarPublication.num_citations),
             )
-            .join(ScholarPublication, ScholarPublication.profile_id == ScholarProfile.id)
-            .where(ScholarProfile.author_id.in_(ids), ScholarPublication.listed.is_(True))
+            .select_from(ScholarPublication)
+            .join(ScholarProfile, ScholarProfile.id == ScholarPublication.profile_id)
+            # by profile id, so the publications are found through their profile_id index
+            # (SQLite otherwise scans every publication: profile.author_id has no index)
+            .where(
+                ScholarPublication.profile_id.in_(
+                    select(ScholarProfile.id).where(ScholarProfile.author_id.in_(ids))
+                ),
+                ScholarPublication.listed.is_(True),
+            )
             .group_by(ScholarProfile.scholar_id)
         )
     }
-    for p in session.execute(
+    for p in conn.execute(
         select(
             ScholarProfile.author_id,
             ScholarProfile.scholar_id,
