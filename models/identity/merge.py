@@ -707,7 +707,7 @@ def _author_closure(
     members = set(seed)
     frontier = set(seed)
     oversized: set[tuple[str, str]] = set()
-    followed: dict[str, set[str]] = defaultdict(set)
+    followed: dict[str, set[str]] = {}
     for _ in range(MAX_CLOSURE_ROUNDS):
         if not frontier:
             break
@@ -781,68 +781,61 @@ def _block_partners(
     followed: dict[str, set[str]],
     oversized: set[tuple[str, str]],
 ) -> set[int]:
-    """Author mentions sharing an author block (and its initials key) with one of ``rows``.
-    ``followed`` holds the keys each block was already followed for (they bring nothing new);
-    pairs whose block is too large go to ``oversized``."""
-    own: dict[int, set[str]] = defaultdict(set)  # work mention -> initials keys printed
+    """Author mentions sharing an author block, and the initials key it was shared for, with
+    one of ``rows``. ``followed`` holds the keys each block was already followed for in this
+    closure (nothing new there); pairs whose block is too large go to ``oversized``."""
+    own: dict[int, set[str]] = defaultdict(set)  # work mention -> initials keys in ``rows``
     for r in rows:
         own[r.work_mention_id].add(r.initials_key)
-    wanted: dict[str, set[str]] = defaultdict(set)  # block -> initials keys it matters for
+    todo: dict[str, set[str]] = defaultdict(set)  # block -> initials keys to follow it for
+    is_author_block = or_(
+        *(MentionBlock.block.startswith(prefix) for prefix in matching.AUTHOR_BLOCK_PREFIXES)
+    )
     for part in chunks(sorted(own)):
         for mention_id, block in session.execute(
             select(MentionBlock.mention_id, MentionBlock.block).where(
-                MentionBlock.mention_id.in_(part)
+                MentionBlock.mention_id.in_(part), is_author_block
             )
         ):
-            if block.startswith(matching.AUTHOR_PAIR_BLOCK):
-                named = set(block[len(matching.AUTHOR_PAIR_BLOCK) :].split("|", 1))
-            elif block.startswith(matching.AUTHOR_PROFILE_BLOCK):
-                named = {block.rpartition("|")[2]}
-            else:
-                continue
-            for key in named & own[mention_id]:
-                wanted[block].add(key)
-    found: set[int] = set()
-    for bpart in chunks(sorted(wanted)):
-        todo = {b: wanted[b] - followed[b] for b in bpart if wanted[b] - followed[b]}
-        if not todo:
-            continue
-        for block, keys in todo.items():
-            followed[block] |= keys
-        sizes = dict(
-            session.execute(
-                select(MentionBlock.block, func.count())
-                .where(MentionBlock.block.in_(sorted(todo)))
-                .group_by(MentionBlock.block)
-            )
-            .tuples()
-            .all()
-        )
-        small = []
-        for block in sorted(todo):
-            if block.startswith(matching.AUTHOR_PAIR_BLOCK) and sizes.get(block, 0) > (
-                4 * matching.MAX_BLOCK
-            ):
-                a, _, b = block[len(matching.AUTHOR_PAIR_BLOCK) :].partition("|")
-                oversized.update({(a, b), (b, a)})
-            else:
-                small.append(block)
-        if not small:
-            continue
-        keys_on: dict[int, set[str]] = defaultdict(set)  # work mention -> initials keys
+            todo[block] |= (_block_keys(block) & own[mention_id]) - followed.get(block, set())
+    todo = defaultdict(set, {b: keys for b, keys in todo.items() if keys})
+    holders: dict[str, set[int]] = defaultdict(set)
+    for bpart in chunks(sorted(todo)):
         for mention_id, block in session.execute(
-            select(MentionBlock.mention_id, MentionBlock.block).where(MentionBlock.block.in_(small))
+            select(MentionBlock.mention_id, MentionBlock.block).where(MentionBlock.block.in_(bpart))
         ):
-            keys_on[mention_id] |= todo[block]
-        for part in chunks(sorted(keys_on)):
-            for author_mention_id, mention_id, initials in session.execute(
-                select(
-                    AuthorMention.id, AuthorMention.work_mention_id, AuthorMention.initials_key
-                ).where(AuthorMention.work_mention_id.in_(part))
-            ):
-                if initials in keys_on[mention_id]:
-                    found.add(author_mention_id)
+            holders[block].add(mention_id)
+    keys_on: dict[int, set[str]] = defaultdict(set)  # work mention -> keys to take from it
+    for block, keys in todo.items():
+        followed.setdefault(block, set()).update(keys)
+        held = holders[block]
+        if len(held) < 2:
+            continue  # only the mention itself: no partner there
+        if block.startswith(matching.AUTHOR_PAIR_BLOCK) and len(held) > 4 * matching.MAX_BLOCK:
+            a, _, b = block[len(matching.AUTHOR_PAIR_BLOCK) :].partition("|")
+            oversized.update({(a, b), (b, a)})
+            continue
+        for mention_id in held:
+            keys_on[mention_id] |= keys
+    found: set[int] = set()
+    for part in chunks(sorted(keys_on)):
+        for author_mention_id, mention_id, initials in session.execute(
+            select(
+                AuthorMention.id, AuthorMention.work_mention_id, AuthorMention.initials_key
+            ).where(AuthorMention.work_mention_id.in_(part))
+        ):
+            if initials in keys_on[mention_id]:
+                found.add(author_mention_id)
     return found
+
+
+def _block_keys(block: str) -> set[str]:
+    """The initials keys an author block is about (none for a work block)."""
+    if block.startswith(matching.AUTHOR_PAIR_BLOCK):
+        return set(block[len(matching.AUTHOR_PAIR_BLOCK) :].split("|", 1))
+    if block.startswith(matching.AUTHOR_PROFILE_BLOCK):
+        return {block.rpartition("|")[2]}
+    return set()
 
 
 def _tracked_keys(session: Session) -> set[str]:
