@@ -178,6 +178,7 @@ def surname_key(name: str) -> str:
     return name_parts(name)[1]
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def initials_key(name: str) -> str:
     """Surname plus first initial ("ma x"): the coarse key co-author context uses."""
     given, surname = name_parts(name)

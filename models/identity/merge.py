@@ -942,6 +942,7 @@ def _load_author_mentions(
             )
         ):
             printed[mention_id].append((position, name))
+    in_order = {mention_id: sorted(names) for mention_id, names in printed.items()}
     loaded: dict[str, _AuthorLoaded] = {}
     mentions = []
     work_cluster: dict[str, str] = {}
@@ -958,9 +959,7 @@ def _load_author_mentions(
                 ids=dict(r.ids or {}),
                 work_key=w.key,
                 position=r.position,
-                coauthors=tuple(
-                    n for p, n in sorted(printed[r.work_mention_id]) if p != r.position
-                ),
+                coauthors=tuple(n for p, n in in_order[r.work_mention_id] if p != r.position),
                 venue=w.venue,
                 year=w.year,
             )
