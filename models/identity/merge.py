@@ -597,13 +597,13 @@ def _write_work_links(
 def _write_decisions(
     session: Session, entity: str, keys: set[str], decisions: list[matching.Decision]
 ) -> int:
+    # One DELETE per side: SQLite scans the whole table for "left IN (...) OR right IN (...)",
+    # which made this grow with the decision log; each side alone uses its index.
     for part in chunks(sorted(keys)):
-        session.execute(
-            delete(MergeDecision).where(
-                MergeDecision.entity == entity,
-                or_(MergeDecision.left_key.in_(part), MergeDecision.right_key.in_(part)),
+        for side in (MergeDecision.left_key, MergeDecision.right_key):
+            session.execute(
+                delete(MergeDecision).where(MergeDecision.entity == entity, side.in_(part))
             )
-        )
     now = utcnow()
     rows = [
         {
