@@ -30,7 +30,7 @@ An initial alone never decides: "X. Ma" joins "Xinyin Ma" only with two shared c
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -338,29 +338,6 @@ def work_block_keys(p: _Prepared) -> list[str]:
     return keys
 
 
-AUTHOR_PAIR_BLOCK = "ac:"  # two initials keys printed together on one work mention
-AUTHOR_PROFILE_BLOCK = "ap:"  # one initials key on one Scholar profile's entry
-AUTHOR_BLOCK_PREFIXES = (AUTHOR_PAIR_BLOCK, AUTHOR_PROFILE_BLOCK)
-
-
-def author_block_keys(work_key: str, names: Sequence[str]) -> list[str]:
-    """The author blocks of one work mention (stored beside its work blocks).
-
-    :func:`resolve_authors` compares two author mentions by name only when both print the same
-    initials key X together with a co-author key Y (block ``ac:X|Y``, the pair unordered), or
-    both print X on entries of one Scholar profile P (block ``ap:P|X``); every other name edge
-    needs a shared strong id or one work cluster. So the author mentions that can join a given
-    one are found through these blocks, whose size depends on how often two names appear
-    together, not on how many papers carry a common surname.
-    """
-    keys = sorted({initials_key(n) for n in names})
-    blocks = [f"{AUTHOR_PAIR_BLOCK}{a}|{b}" for i, a in enumerate(keys) for b in keys[i + 1 :]]
-    profile = _scholar_profile(work_key)
-    if profile:
-        blocks += [f"{AUTHOR_PROFILE_BLOCK}{profile}|{k}" for k in keys if k]
-    return blocks
-
-
 def author_overlap(a: Sequence[str], b: Sequence[str]) -> float | None:
     """Shared surnames over the shorter list (None when a side lists no authors)."""
     if not a or not b:
@@ -553,13 +530,9 @@ def resolve_authors(
     *,
     force_merge: Iterable[tuple[str, str]] = (),
     force_split: Iterable[tuple[str, str]] = (),
-    oversized_pairs: Collection[tuple[str, str]] = (),
 ) -> Resolution:
     """Cluster author mentions. ``work_cluster_of`` maps a work-mention key to its work cluster,
-    so the same person printed on two versions of one work is found. ``oversized_pairs`` are
-    ``(own, co-author)`` initials-key pairs known (from the whole database) to be printed
-    together more than ``4 * MAX_BLOCK`` times: they are not compared, as if all their
-    mentions were here."""
+    so the same person printed on two versions of one work is found."""
     by_key = {m.key: m for m in mentions}
     keys = sorted(by_key)
     exclusive = {
@@ -638,9 +611,8 @@ def resolve_authors(
         for co in coauthor_keys[k]:
             index[(own, co)].append(k)
     seen: set[tuple[str, str]] = set()
-    skipped = set(oversized_pairs)
-    for pair_key, members in sorted(index.items()):
-        if len(members) < 2 or len(members) > MAX_BLOCK * 4 or pair_key in skipped:
+    for (_, _co), members in sorted(index.items()):
+        if len(members) < 2 or len(members) > MAX_BLOCK * 4:
             continue
         for i, a in enumerate(members):
             for b in members[i + 1 :]:

@@ -124,13 +124,9 @@ def _work_closure(session: Session, seed: Collection[int]) -> set[int]:
                             )
                         )
                     )
-            blocks = {
-                b
-                for b in session.scalars(
-                    select(MentionBlock.block).where(MentionBlock.mention_id.in_(part))
-                )
-                if not b.startswith(matching.AUTHOR_BLOCK_PREFIXES)
-            }
+            blocks = set(
+                session.scalars(select(MentionBlock.block).where(MentionBlock.mention_id.in_(part)))
+            )
             for bpart in chunks(sorted(blocks)):
                 small = (
                     select(MentionBlock.block)
@@ -597,13 +593,13 @@ def _write_work_links(
 def _write_decisions(
     session: Session, entity: str, keys: set[str], decisions: list[matching.Decision]
 ) -> int:
-    # One DELETE per side: SQLite scans the whole table for "left IN (...) OR right IN (...)",
-    # which made this grow with the decision log; each side alone uses its index.
     for part in chunks(sorted(keys)):
-        for side in (MergeDecision.left_key, MergeDecision.right_key):
-            session.execute(
-                delete(MergeDecision).where(MergeDecision.entity == entity, side.in_(part))
+        session.execute(
+            delete(MergeDecision).where(
+                MergeDecision.entity == entity,
+                or_(MergeDecision.left_key.in_(part), MergeDecision.right_key.in_(part)),
             )
+        )
     now = utcnow()
     rows = [
         {
@@ -647,7 +643,7 @@ def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> Mer
         )
     if not seed:
         return counts
-    members, oversized = _author_closure(session, seed | _author_override_partners(session, seed))
+    members = _author_closure(session, seed | _author_override_partners(session, seed))
     loaded, mentions, work_cluster = _load_author_mentions(session, members)
     counts.mentions = len(members)
     merges, splits = _overrides(session, "author", set(loaded) | _tracked_keys(session))
@@ -657,7 +653,6 @@ def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> Mer
         work_cluster,
         force_merge=[p for p in merges if not p[0].startswith("tracked:")],
         force_split=[p for p in splits if not p[0].startswith("tracked:")],
-        oversized_pairs=oversized,
     )
     anchors = _author_anchors(session, mentions)
     current = [
@@ -671,20 +666,17 @@ def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> Mer
     _write_authors(session, resolution.clusters, assignment, by_key)
     _move_author_references(session, absorbed)
     changed = []
-    touched_mentions: set[int] = set()
     for cluster, (author_id, _) in zip(resolution.clusters, assignment, strict=True):
         for k in cluster:
             if loaded[k].author_id != author_id:
                 changed.append({"id": loaded[k].row_id, "author_id": author_id})
-                touched_mentions.add(loaded[k].work_mention_id)
     for part in chunks(changed):
         session.execute(update(AuthorMention), list(part))
     _write_author_identifiers(session, resolution.clusters, assignment, by_key)
     reviews = _tracked_candidates(session, resolution.clusters, assignment, by_key)
     _write_decisions(session, "author", set(loaded), resolution.decisions + reviews)
     _delete_absorbed(session, Author, "author", absorbed)
-    # Only an author mention whose author changed changes an authorship (the works whose
-    # mentions were rewritten are rebuilt by the caller anyway).
+    touched_mentions = {loaded[k].work_mention_id for k in loaded}
     works: set[int] = set()
     for part in chunks(sorted(touched_mentions)):
         works.update(
@@ -696,18 +688,9 @@ def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> Mer
     return counts
 
 
-def _author_closure(
-    session: Session, seed: Collection[int]
-) -> tuple[set[int], set[tuple[str, str]]]:
-    """``seed`` grown to every author mention an edge of ``matching.resolve_authors`` can
-    reach: a shared strong id, a shared author block (``matching.author_block_keys``), the same
-    surname on one work cluster, the same current author. Returns the mentions and the
-    ``(own, co-author)`` pairs whose block is too large to compare (their mentions are left
-    out; the matcher skips those pairs as it would with all of them loaded)."""
+def _author_closure(session: Session, seed: Collection[int]) -> set[int]:
     members = set(seed)
     frontier = set(seed)
-    oversized: set[tuple[str, str]] = set()
-    followed: dict[str, set[str]] = {}
     for _ in range(MAX_CLOSURE_ROUNDS):
         if not frontier:
             break
@@ -728,114 +711,35 @@ def _author_closure(
                             )
                         )
                     )
-            rows = session.execute(
-                select(
-                    AuthorMention.work_mention_id,
-                    AuthorMention.name,
-                    AuthorMention.initials_key,
-                    AuthorMention.author_id,
-                ).where(AuthorMention.id.in_(part))
-            ).all()
-            authors = sorted({r.author_id for r in rows if r.author_id is not None})
-            for apart in chunks(authors):
+            initials = set(
+                session.scalars(
+                    select(AuthorMention.initials_key).where(AuthorMention.id.in_(part))
+                )
+            )
+            for ipart in chunks(sorted(initials)):
+                found.update(
+                    session.scalars(
+                        select(AuthorMention.id).where(AuthorMention.initials_key.in_(ipart))
+                    )
+                )
+            authors: set[int] = {
+                a
+                for a in session.scalars(
+                    select(AuthorMention.author_id).where(
+                        AuthorMention.id.in_(part), AuthorMention.author_id.is_not(None)
+                    )
+                )
+                if a is not None
+            }
+            for apart in chunks(sorted(authors)):
                 found.update(
                     session.scalars(
                         select(AuthorMention.id).where(AuthorMention.author_id.in_(apart))
                     )
                 )
-            found |= _same_work_surnames(session, rows)
-            found |= _block_partners(session, rows, followed, oversized)
         frontier = found - members
         members |= found
-    return members, oversized
-
-
-def _same_work_surnames(session: Session, rows: Iterable[Any]) -> set[int]:
-    """Author mentions with the surname of one of ``rows`` on a mention of the same work."""
-    wanted: dict[int, set[str]] = defaultdict(set)  # work mention -> surnames
-    for r in rows:
-        wanted[r.work_mention_id].add(name_parts(r.name)[1])
-    surnames: dict[int, set[str]] = defaultdict(set)  # work -> surnames
-    for part in chunks(sorted(wanted)):
-        for mention_id, work_id in session.execute(
-            select(WorkMention.id, WorkMention.work_id).where(
-                WorkMention.id.in_(part), WorkMention.work_id.is_not(None)
-            )
-        ):
-            surnames[work_id] |= wanted[mention_id]
-    found: set[int] = set()
-    for part in chunks(sorted(surnames)):
-        for author_mention_id, name, work_id in session.execute(
-            select(AuthorMention.id, AuthorMention.name, WorkMention.work_id)
-            .join(WorkMention, WorkMention.id == AuthorMention.work_mention_id)
-            .where(WorkMention.work_id.in_(part))
-        ):
-            if name_parts(name)[1] in surnames[work_id]:
-                found.add(author_mention_id)
-    return found
-
-
-def _block_partners(
-    session: Session,
-    rows: Iterable[Any],
-    followed: dict[str, set[str]],
-    oversized: set[tuple[str, str]],
-) -> set[int]:
-    """Author mentions sharing an author block, and the initials key it was shared for, with
-    one of ``rows``. ``followed`` holds the keys each block was already followed for in this
-    closure (nothing new there); pairs whose block is too large go to ``oversized``."""
-    own: dict[int, set[str]] = defaultdict(set)  # work mention -> initials keys in ``rows``
-    for r in rows:
-        own[r.work_mention_id].add(r.initials_key)
-    todo: dict[str, set[str]] = defaultdict(set)  # block -> initials keys to follow it for
-    is_author_block = or_(
-        *(MentionBlock.block.startswith(prefix) for prefix in matching.AUTHOR_BLOCK_PREFIXES)
-    )
-    for part in chunks(sorted(own)):
-        for mention_id, block in session.execute(
-            select(MentionBlock.mention_id, MentionBlock.block).where(
-                MentionBlock.mention_id.in_(part), is_author_block
-            )
-        ):
-            todo[block] |= (_block_keys(block) & own[mention_id]) - followed.get(block, set())
-    todo = defaultdict(set, {b: keys for b, keys in todo.items() if keys})
-    holders: dict[str, set[int]] = defaultdict(set)
-    for bpart in chunks(sorted(todo)):
-        for mention_id, block in session.execute(
-            select(MentionBlock.mention_id, MentionBlock.block).where(MentionBlock.block.in_(bpart))
-        ):
-            holders[block].add(mention_id)
-    keys_on: dict[int, set[str]] = defaultdict(set)  # work mention -> keys to take from it
-    for block, keys in todo.items():
-        followed.setdefault(block, set()).update(keys)
-        held = holders[block]
-        if len(held) < 2:
-            continue  # only the mention itself: no partner there
-        if block.startswith(matching.AUTHOR_PAIR_BLOCK) and len(held) > 4 * matching.MAX_BLOCK:
-            a, _, b = block[len(matching.AUTHOR_PAIR_BLOCK) :].partition("|")
-            oversized.update({(a, b), (b, a)})
-            continue
-        for mention_id in held:
-            keys_on[mention_id] |= keys
-    found: set[int] = set()
-    for part in chunks(sorted(keys_on)):
-        for author_mention_id, mention_id, initials in session.execute(
-            select(
-                AuthorMention.id, AuthorMention.work_mention_id, AuthorMention.initials_key
-            ).where(AuthorMention.work_mention_id.in_(part))
-        ):
-            if initials in keys_on[mention_id]:
-                found.add(author_mention_id)
-    return found
-
-
-def _block_keys(block: str) -> set[str]:
-    """The initials keys an author block is about (none for a work block)."""
-    if block.startswith(matching.AUTHOR_PAIR_BLOCK):
-        return set(block[len(matching.AUTHOR_PAIR_BLOCK) :].split("|", 1))
-    if block.startswith(matching.AUTHOR_PROFILE_BLOCK):
-        return {block.rpartition("|")[2]}
-    return set()
+    return members
 
 
 def _tracked_keys(session: Session) -> set[str]:
@@ -942,7 +846,6 @@ def _load_author_mentions(
             )
         ):
             printed[mention_id].append((position, name))
-    in_order = {mention_id: sorted(names) for mention_id, names in printed.items()}
     loaded: dict[str, _AuthorLoaded] = {}
     mentions = []
     work_cluster: dict[str, str] = {}
@@ -959,7 +862,9 @@ def _load_author_mentions(
                 ids=dict(r.ids or {}),
                 work_key=w.key,
                 position=r.position,
-                coauthors=tuple(n for p, n in in_order[r.work_mention_id] if p != r.position),
+                coauthors=tuple(
+                    n for p, n in sorted(printed[r.work_mention_id]) if p != r.position
+                ),
                 venue=w.venue,
                 year=w.year,
             )

@@ -130,11 +130,8 @@ def write_mentions(session: Session, records: Sequence[tuple[int, WorkRecord]]) 
             for s, v in record_identifiers(record)
         ]
         prepared = matching.prepare_work(as_matching_mention(record))
-        blocks = matching.work_block_keys(prepared) + matching.author_block_keys(
-            mention_key(record.source, record.source_id), [a.name[:255] for a in record.authors]
-        )
         block_rows += [
-            {"mention_id": mention_id, "block": b} for b in dict.fromkeys(b[:255] for b in blocks)
+            {"mention_id": mention_id, "block": b[:255]} for b in matching.work_block_keys(prepared)
         ]
         for position, author in enumerate(record.authors):
             author_rows.append(

@@ -8,7 +8,7 @@ statements come from models.metrics.changes.trigger_ddl (the same ones create_al
 a database built either way has the same triggers.
 
 Revision ID: f0a1b2c3a009
-Revises: f0b1c2d3b009
+Revises: f0e1a2b3e010
 Create Date: 2026-12-03 07:00:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from models.metrics.changes import drop_ddl, trigger_ddl
 
 revision: str = "f0a1b2c3a009"
-down_revision: str | Sequence[str] | None = "f0b1c2d3b009"
+down_revision: str | Sequence[str] | None = "f0e1a2b3e010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
