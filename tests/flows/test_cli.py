@@ -74,7 +74,7 @@ def row_counts(url: str) -> dict[str, int]:
             counts = {
                 name: conn.scalar(select(func.count()).select_from(table)) or 0
                 for name, table in Base.metadata.tables.items()
-                if name != "harvest_run"
+                if name not in ("harvest_run", "metrics_change")
             }
             acl = select(func.count()).where(WorkIdentifier.scheme == "acl")
             counts["acl ids"] = conn.scalar(acl) or 0

@@ -79,7 +79,7 @@ def table_rows(sessions: sessionmaker[Session]) -> dict[str, int]:
         return {
             name: session.scalar(select(func.count()).select_from(table)) or 0
             for name, table in Base.metadata.tables.items()
-            if name not in ("harvest_run", "harvest_cursor")
+            if name not in ("harvest_run", "harvest_cursor", "metrics_change")
         }
 
 

@@ -99,7 +99,7 @@ def counts(sessions: sessionmaker[Session]) -> dict[str, int]:
         return {
             name: session.scalar(select(func.count()).select_from(table)) or 0
             for name, table in Base.metadata.tables.items()
-            if name != "harvest_run"
+            if name not in ("harvest_run", "metrics_change")
         }
 
 
