@@ -134,6 +134,20 @@ def coverage_text(s: dict[str, Any]) -> str:
     return f"{c['with_citation_count']} of {c['works']} works with a citation count: {sources}"
 
 
+def _comparison_lines(title: str, section: dict[str, Any]) -> list[str]:
+    """A source's own numbers beside the computed ones (``summary["scholar"]``/``["s2"]``)."""
+    lines = [f"  computed vs {title}:"]
+    for name, c in section["comparison"].items():
+        diff = c["difference"]
+        shown = "n/a" if diff is None else f"{diff:+d}"
+        lines.append(
+            f"    {name}: computed {_n(c['computed'])}, reported {_n(c['reported'])}, "
+            f"difference {shown}"
+        )
+    lines += [f"    why: {note}" for note in section["explanations"]]
+    return lines
+
+
 def metrics_text(s: dict[str, Any]) -> str:
     """The summary as indented lines for ``show``."""
     lines = [
@@ -158,28 +172,12 @@ def metrics_text(s: dict[str, Any]) -> str:
         lines.append("    venues: " + ", ".join(f"{v['name']} ({v['works']})" for v in s["venues"]))
     scholar = s.get("scholar")
     if scholar:
-        lines.append(f"  computed vs Google Scholar {scholar['compared_with']} (reported):")
-        for name, c in scholar["comparison"].items():
-            diff = c["difference"]
-            shown = "n/a" if diff is None else f"{diff:+d}"
-            lines.append(
-                f"    {name}: computed {_n(c['computed'])}, reported {_n(c['reported'])}, "
-                f"difference {shown}"
-            )
-        lines += [f"    why: {note}" for note in scholar["explanations"]]
+        title = f"Google Scholar {scholar['compared_with']} (reported)"
+        lines += _comparison_lines(title, scholar)
     s2 = s.get("s2")
     if s2:
-        lines.append(
-            f"  computed vs Semantic Scholar {s2['compared_with']} (reported {s2['observed_on']}):"
-        )
-        for name, c in s2["comparison"].items():
-            diff = c["difference"]
-            shown = "n/a" if diff is None else f"{diff:+d}"
-            lines.append(
-                f"    {name}: computed {_n(c['computed'])}, reported {_n(c['reported'])}, "
-                f"difference {shown}"
-            )
-        lines += [f"    why: {note}" for note in s2["explanations"]]
+        title = f"Semantic Scholar {s2['compared_with']} (reported {s2['observed_on']})"
+        lines += _comparison_lines(title, s2)
     stored = s.get("stored")
     if stored is None:
         lines.append("  (not stored yet: `scholarflow metrics` stores it)")
