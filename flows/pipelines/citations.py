@@ -164,6 +164,17 @@ def _grouped(harvester: CitationHarvester, targets: list[LookupTarget]) -> list[
     return list(groups.values())
 
 
+def answer_items(answers: list[CitationAnswer]) -> list[WorkRecord | QuarantinedInput]:
+    """What the loader takes from ``answers``: each record, and each input to quarantine."""
+    items: list[WorkRecord | QuarantinedInput] = []
+    for answer in answers:
+        if answer.record is not None:
+            items.append(answer.record)
+        if answer.bad is not None:
+            items.append(answer.bad)
+    return items
+
+
 def _store_answers(
     session: Session,
     run_id: int,
@@ -173,13 +184,7 @@ def _store_answers(
     tally: dict[str, int],
 ) -> LoadCounts:
     """Load one request's answers: records + mentions, observations, the asked ids."""
-    items: list[WorkRecord | QuarantinedInput] = []
-    for answer in answers:
-        if answer.record is not None:
-            items.append(answer.record)
-        if answer.bad is not None:
-            items.append(answer.bad)
-    counts = load_items(session, run_id, items)
+    counts = load_items(session, run_id, answer_items(answers))
     observations = [a.observation for a in answers if a.observation is not None]
     inserted, _ = store_observations(session, observations, run_id=run_id)
     record_lookups(

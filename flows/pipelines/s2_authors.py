@@ -26,9 +26,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from flows.pipelines.citations import answer_items
 from flows.pipelines.runs import HarvestSummary, Progress, RunTracker, load_items, log_progress
 from harvesters.citations import BudgetSpentError, CitationAnswer
-from harvesters.records import QuarantinedInput, WorkRecord
+from harvesters.records import WorkRecord
 from harvesters.s2.client import UnknownAuthorError
 from models.authors import TrackedAuthor
 from models.citations.author_reports import store_author_reports
@@ -160,12 +161,7 @@ def _store(
     tally: dict[str, Any],
 ) -> LoadCounts:
     """Load one page: records + mentions (merged), then their observations of ``today``."""
-    items: list[WorkRecord | QuarantinedInput] = []
-    for answer in answers:
-        if answer.record is not None:
-            items.append(answer.record)
-        if answer.bad is not None:
-            items.append(answer.bad)
+    items = answer_items(answers)
     counts = load_items(session, run_id, items)
     stored = {r.source_id for r in items if isinstance(r, WorkRecord)}
     observations = [
