@@ -11,8 +11,10 @@ SOURCES: tuple[str, ...] = (
     "acl",
     "scholar",
     "github",
-    # The papers of tracked authors followed by Semantic Scholar author id.
+    # The works of tracked authors followed by Semantic Scholar author id, and by OpenAlex
+    # author id or ORCID.
     "s2-authors",
+    "openalex-authors",
     # Citation counts of the works the sources above stored: last, so they see new works.
     "s2",
     "openalex",

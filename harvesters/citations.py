@@ -8,6 +8,7 @@ becomes a :class:`CitationAnswer` without a record, so the lookup is still remem
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -114,3 +115,18 @@ def normalize_orcid(raw: str | None) -> str | None:
         return None
     match = _ORCID.search(raw.strip())
     return match.group(1).upper() if match else None
+
+
+def mark_tracked(record: WorkRecord, scheme: str, value: str, tracked_id: int | None) -> WorkRecord:
+    """``record`` with every author whose ``ids[scheme]`` is ``value`` carrying
+    ``ids["tracked"]`` (the merge then attaches that mention to the tracked person); unchanged
+    without ``tracked_id`` or when no author carries the id."""
+    if tracked_id is None:
+        return record
+    authors = tuple(
+        dataclasses.replace(a, ids={**a.ids, "tracked": str(tracked_id)})
+        if a.ids.get(scheme) == value
+        else a
+        for a in record.authors
+    )
+    return dataclasses.replace(record, authors=authors)

@@ -24,8 +24,9 @@ class Author(Base):
 class AuthorIdentifier(Base):
     """A strong or provisional id of an author.
 
-    Schemes: ``scholar``, ``orcid``, ``acl``, ``github``, ``tracked`` (a tracked-author row) and,
-    for sources without author ids (arXiv), ``name`` (the folded name: provisional, see README).
+    Schemes: ``scholar``, ``orcid``, ``acl``, ``github``, ``s2``, ``openalex``, ``tracked`` (a
+    tracked-author row) and, for sources without author ids (arXiv), ``name`` (the folded name:
+    provisional, see README).
     """
 
     __tablename__ = "author_identifier"
@@ -77,6 +78,9 @@ class TrackedAuthor(Base):
     orcid: Mapped[str | None] = mapped_column(String(32))
     # Semantic Scholar author id (digits): `harvest s2-authors` lists their papers by it.
     s2_author_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # OpenAlex author id (A…): `harvest openalex-authors` lists their works by it (or else by
+    # the ORCID above).
+    openalex_author_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("author.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

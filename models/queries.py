@@ -36,6 +36,7 @@ def add_tracked_author(
     acl_person_id: str | None = None,
     orcid: str | None = None,
     s2_author_id: str | None = None,
+    openalex_author_id: str | None = None,
 ) -> TrackedAuthor:
     """Track ``name`` (or update the handles of an already tracked name) and link its author.
 
@@ -56,6 +57,7 @@ def add_tracked_author(
         "acl_person_id": acl_person_id,
         "orcid": orcid,
         "s2_author_id": s2_author_id,
+        "openalex_author_id": openalex_author_id,
     }
     for attr, value in handles.items():
         if value:
@@ -71,6 +73,7 @@ def add_tracked_author(
         ("acl", "acl_person_id"),
         ("github", "github_login"),
         ("s2", "s2_author_id"),
+        ("openalex", "openalex_author_id"),
     ):
         if getattr(tracked, attr):
             keys.append((scheme, getattr(tracked, attr)))

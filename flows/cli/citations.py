@@ -1,5 +1,7 @@
 """``scholarflow harvest s2`` / ``harvest openalex``: citation look-ups of the stored works;
-``harvest s2-authors``: the papers of the authors followed by Semantic Scholar author id.
+``harvest s2-authors`` / ``harvest openalex-authors``: the works of the authors followed by
+Semantic Scholar author id, or by OpenAlex author id or ORCID; the checks of those handles on
+``authors add``.
 
 Light at import time: the pipeline (SQLAlchemy, httpx) is imported when a harvest runs.
 """
@@ -101,23 +103,47 @@ def s2_author_id_from(text: str) -> str:
     """The S2 author id of ``--s2-id``; raises UserError for anything but digits."""
     from flows.pipelines.s2_authors import valid_s2_author_id
 
+    return _checked("--s2-id", valid_s2_author_id, text)
+
+
+def openalex_author_id_from(text: str) -> str:
+    """The ``A…`` id of ``--openalex-id`` (an openalex.org URL too); raises UserError."""
+    from flows.pipelines.openalex_authors import valid_openalex_author_id
+
+    return _checked("--openalex-id", valid_openalex_author_id, text)
+
+
+def orcid_from(text: str) -> str:
+    """The bare ORCID of ``--orcid`` (an orcid.org URL too), check digit verified; raises
+    UserError."""
+    from flows.pipelines.openalex_authors import valid_orcid
+
+    return _checked("--orcid", valid_orcid, text)
+
+
+def _checked(option: str, valid: Any, text: str) -> str:
     try:
-        return valid_s2_author_id(text)
+        return valid(text)
     except ValueError as exc:
-        raise UserError(f"--s2-id: {exc}") from exc
+        raise UserError(f"{option}: {exc}") from exc
 
 
-def check_s2_author_id_free(session: Any, s2_author_id: str, name: str) -> None:
-    """Raises UserError when another tracked author already has ``s2_author_id``."""
+# The handles at most one tracked author may have: column and how it is named to the user.
+UNIQUE_HANDLES = {"s2_author_id": "S2 author id", "openalex_author_id": "OpenAlex author id"}
+
+
+def check_handle_free(session: Any, column: str, value: str, name: str) -> None:
+    """Raises UserError when a tracked author other than ``name`` already has ``value`` in
+    ``column`` (one of :data:`UNIQUE_HANDLES`)."""
     from sqlalchemy import select
 
     from models.authors import TrackedAuthor
 
     owner = session.scalar(
-        select(TrackedAuthor.name).where(TrackedAuthor.s2_author_id == s2_author_id)
+        select(TrackedAuthor.name).where(getattr(TrackedAuthor, column) == value)
     )
     if owner is not None and owner != name.strip():
-        raise UserError(f"S2 author id {s2_author_id} is already tracked as {owner!r}")
+        raise UserError(f"{UNIQUE_HANDLES[column]} {value} is already tracked as {owner!r}")
 
 
 def harvest_s2_authors_cli(args: argparse.Namespace, sessions: Any, attempt: Attempt) -> None:
@@ -144,3 +170,29 @@ def harvest_s2_authors_cli(args: argparse.Namespace, sessions: Any, attempt: Att
     )
     numbers = getattr(args, "s2_numbers", True)
     attempt(lambda: harvest_s2_authors(sessions, harvester, authors, numbers=numbers, progress=say))
+
+
+def harvest_openalex_authors_cli(args: argparse.Namespace, sessions: Any, attempt: Attempt) -> None:
+    """Every work of the tracked authors with an OpenAlex author id or an ORCID (``--author``:
+    only those); the mailto comes from ``SCHOLARFLOW_OPENALEX_MAILTO``."""
+    if _skipped(args, "openalex-authors"):
+        return
+    from flows.pipelines.citations import openalex_harvester
+    from flows.pipelines.openalex_authors import harvest_openalex_authors, tracked_openalex_authors
+    from harvesters.openalex.client import mailto_from_env
+
+    authors = tracked_openalex_authors(sessions, getattr(args, "authors", None))
+    say = progress_unless_quiet(args)
+    if not authors:
+        if say is not None and "openalex-authors" in (args.sources or []):
+            say(
+                "openalex-authors: no tracked author with an OpenAlex author id or ORCID; add "
+                "one with `scholarflow authors add NAME --openalex-id ID` (or --orcid ORCID)"
+            )
+        return
+    harvester = openalex_harvester(
+        mailto=mailto_from_env(),
+        replay=bool(args.replay),
+        max_requests=getattr(args, "citations_max_requests", None),
+    )
+    attempt(lambda: harvest_openalex_authors(sessions, harvester, authors, progress=say))

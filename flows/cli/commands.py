@@ -100,14 +100,21 @@ def cmd_authors(args: argparse.Namespace) -> int:
     if args.authors_command == "add" and args.scholar_id:
         # The id as `import gs-data` and the harvests store it, so the two always match.
         scholar_id = scholar_commands.scholar_id_from(args.scholar_id)
-    s2_author_id = None
-    if args.authors_command == "add" and args.s2_author_id:
-        s2_author_id = citation_commands.s2_author_id_from(args.s2_author_id)
+    handles: dict[str, str | None] = {}
+    if args.authors_command == "add":
+        handles = {
+            "orcid": args.orcid and citation_commands.orcid_from(args.orcid),
+            "s2_author_id": args.s2_author_id
+            and citation_commands.s2_author_id_from(args.s2_author_id),
+            "openalex_author_id": args.openalex_author_id
+            and citation_commands.openalex_author_id_from(args.openalex_author_id),
+        }
     sessions = open_cli_database(args)
     with sessions() as session:
         if args.authors_command == "add":
-            if s2_author_id:
-                citation_commands.check_s2_author_id_free(session, s2_author_id, args.name)
+            for column in citation_commands.UNIQUE_HANDLES:
+                if handles[column]:
+                    citation_commands.check_handle_free(session, column, handles[column], args.name)
             if scholar_id:
                 operations.check_scholar_id_free(session, scholar_id, args.name)
             try:
@@ -119,8 +126,9 @@ def cmd_authors(args: argparse.Namespace) -> int:
                     scholar_id=scholar_id,
                     github_login=args.github_login,
                     acl_person_id=args.acl_person_id,
-                    orcid=args.orcid,
-                    s2_author_id=s2_author_id,
+                    orcid=handles["orcid"],
+                    s2_author_id=handles["s2_author_id"],
+                    openalex_author_id=handles["openalex_author_id"],
                 )
             except ValueError as exc:
                 raise UserError(str(exc)) from exc
@@ -152,6 +160,7 @@ def _tracked_dict(t: Any) -> dict[str, Any]:
         "acl_person_id": t.acl_person_id,
         "orcid": t.orcid,
         "s2_author_id": t.s2_author_id,
+        "openalex_author_id": t.openalex_author_id,
         "active": t.active,
     }
 
@@ -165,6 +174,7 @@ def _source_harvests() -> dict[str, Callable[[argparse.Namespace, Any, Attempt],
         "github": harvest_github_cli,
         "acl": harvest_acl_cli,
         "s2-authors": citation_commands.harvest_s2_authors_cli,
+        "openalex-authors": citation_commands.harvest_openalex_authors_cli,
         "s2": citation_commands.harvest_s2_cli,
         "openalex": citation_commands.harvest_openalex_cli,
     }

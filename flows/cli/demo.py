@@ -1,10 +1,10 @@
 """``scholarflow demo``: the whole pipeline, offline, on the data shipped in the repo.
 
 One part per source (arXiv, ACL Anthology, Google Scholar, GitHub, Semantic Scholar author
-papers; see flows.cli.demo_sources), each its own harvest run(s); a part that fails is reported
-and the others still run. Then the Scholar authors' AcadHomepage files are written next to the
-database, the tracked authors' metrics are worked out (not stored), and the runs, works,
-tracked authors and metric headlines are printed.
+papers, OpenAlex author works; see flows.cli.demo_sources), each its own harvest run(s); a part
+that fails is reported and the others still run. Then the Scholar authors' AcadHomepage files
+are written next to the database, the tracked authors' metrics are worked out (not stored), and
+the runs, works, tracked authors and metric headlines are printed.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from flows.cli.demo_sources import (
     export_scholar,
     harvest_acl_data,
     harvest_github_recordings,
+    harvest_openalex_author_recordings,
     harvest_recordings,
     harvest_s2_author_recordings,
     harvest_scholar_recordings,
@@ -48,6 +49,11 @@ PARTS = [
         "Semantic Scholar",
         "replaying a recorded S2 author paper list (followed by S2 author id)",
         harvest_s2_author_recordings,
+    ),
+    (
+        "OpenAlex",
+        "replaying a constructed OpenAlex author work list (followed by OpenAlex author id)",
+        harvest_openalex_author_recordings,
     ),
 ]
 SOURCE_TABLES = (

@@ -24,8 +24,9 @@ from flows.pipelines.arxiv import (
     harvest_arxiv_ids,
     harvest_arxiv_window,
 )
-from flows.pipelines.citations import s2_harvester
+from flows.pipelines.citations import openalex_harvester, s2_harvester
 from flows.pipelines.github import github_harvester, harvest_github, tracked_github_logins
+from flows.pipelines.openalex_authors import harvest_openalex_authors, tracked_openalex_authors
 from flows.pipelines.s2_authors import harvest_s2_authors, tracked_s2_authors
 from flows.pipelines.scholar import export_gs_data, harvest_scholar_profiles, scholar_harvester
 from flows.runtime import arxiv_api_harvester, arxiv_oai_harvester, http_mode
@@ -40,6 +41,7 @@ SCHOLAR_RECORDINGS = FIXTURES / "scholar" / "recordings"
 GITHUB_RECORDINGS = FIXTURES / "github" / "recordings" / "listing"
 S2_AUTHOR_RECORDINGS = FIXTURES / "s2" / "recordings" / "author_papers"
 S2_TURING_RECORDINGS = FIXTURES / "s2" / "recordings" / "author_turing"
+OPENALEX_AUTHOR_RECORDINGS = FIXTURES / "openalex" / "recordings" / "authors"
 DEMO_DATA = (
     RECORDINGS,
     ACL_DATA,
@@ -47,6 +49,7 @@ DEMO_DATA = (
     GITHUB_RECORDINGS,
     S2_AUTHOR_RECORDINGS,
     S2_TURING_RECORDINGS,
+    OPENALEX_AUTHOR_RECORDINGS,
 )
 
 # Tracked authors and what the recordings hold for them. The Del Maestro query was recorded by
@@ -71,6 +74,9 @@ S2_REPLAYS = {
     "Lewis C. Cantley": (S2_AUTHOR_RECORDINGS, False),
     "Alan M. Turing": (S2_TURING_RECORDINGS, True),
 }
+# The OpenAlex author of tests/fixtures/openalex: a constructed listing of her three real work
+# objects (an article and two preprints of it; see that folder's PROVENANCE.md).
+OPENALEX_AUTHORS = {"Zahra Shakeri Hossein Abad": "A5036846358"}
 
 
 def tracked_names() -> list[str]:
@@ -80,6 +86,7 @@ def tracked_names() -> list[str]:
         *SCHOLAR_AUTHORS,
         *GITHUB_AUTHORS,
         *S2_AUTHORS,
+        *OPENALEX_AUTHORS,
     ]
 
 
@@ -207,6 +214,19 @@ def harvest_s2_author_recordings(
         if summary is not None:
             summaries.append(summary)
     return summaries
+
+
+def harvest_openalex_author_recordings(
+    sessions: sessionmaker[Session], progress: Progress | None = None
+) -> list[HarvestSummary]:
+    """Track the OpenAlex demo author by OpenAlex author id and replay her recorded listing."""
+    _track(sessions, "openalex_author_id", OPENALEX_AUTHORS)
+    authors = tracked_openalex_authors(sessions, list(OPENALEX_AUTHORS))
+    with http_mode(replay=OPENALEX_AUTHOR_RECORDINGS):
+        summary = harvest_openalex_authors(
+            sessions, openalex_harvester(replay=True), authors, progress=progress
+        )
+    return [summary] if summary is not None else []
 
 
 def missing_data() -> list[Path]:

@@ -46,12 +46,23 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--scholar-id", help="a Scholar user id or profile URL")
     add.add_argument("--github", dest="github_login")
     add.add_argument("--acl-id", dest="acl_person_id")
-    add.add_argument("--orcid")
+    add.add_argument(
+        "--orcid",
+        help="ORCID iD (or its orcid.org URL): `harvest openalex-authors` lists their works "
+        "by it when no --openalex-id is given",
+    )
     add.add_argument(
         "--s2-id",
         dest="s2_author_id",
         metavar="ID",
         help="Semantic Scholar author id (digits): `harvest s2-authors` lists their papers",
+    )
+    add.add_argument(
+        "--openalex-id",
+        dest="openalex_author_id",
+        metavar="ID",
+        help="OpenAlex author id (A and digits, or its openalex.org URL): "
+        "`harvest openalex-authors` lists their works",
     )
     listing = authors.add_parser("list", help="list tracked authors")
     listing.add_argument("--json", action="store_true")

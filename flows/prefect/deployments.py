@@ -22,11 +22,12 @@ from flows.prefect.github import harvest_github_flow
 from flows.prefect.merge import merge
 from flows.prefect.metrics import compute_metrics
 from flows.prefect.nightly import nightly
+from flows.prefect.openalex_authors import harvest_openalex_authors_flow
 from flows.prefect.s2_authors import harvest_s2_authors_flow
 from flows.prefect.scholar import harvest_scholar
 
 TAGS = ["scholarflow"]
-SOURCES = ("arxiv", "acl", "scholar", "github", "s2-authors")
+SOURCES = ("arxiv", "acl", "scholar", "github", "s2-authors", "openalex-authors")
 # Every part that takes a per-source global concurrency limit (flows.prefect.common.source_guard).
 LIMITED_SOURCES = (*SOURCES, "citations")
 DEFAULT_CRON = "0 3 * * *"
@@ -43,7 +44,7 @@ def build_deployments(cron: str = DEFAULT_CRON, timezone: str = "UTC") -> list[R
             nightly,
             "nightly",
             "Nightly harvest of every source (arXiv, ACL Anthology, Google Scholar, GitHub, "
-            "Semantic Scholar author papers) "
+            "the works of authors followed on Semantic Scholar and OpenAlex) "
             "since their stored cursors. One failing source never stops the others.",
             schedules=[Cron(cron, timezone=timezone)],
         ),
@@ -82,6 +83,12 @@ def build_deployments(cron: str = DEFAULT_CRON, timezone: str = "UTC") -> list[R
             "harvest-s2-authors",
             "List every paper Semantic Scholar has for the tracked authors followed by S2 "
             "author id, with the day's citation counts; a spent budget ends blocked.",
+        ),
+        _deployment(
+            harvest_openalex_authors_flow,
+            "harvest-openalex-authors",
+            "List every work OpenAlex has for the tracked authors followed by OpenAlex author "
+            "id or ORCID, with the day's citation counts by year; a spent budget ends blocked.",
         ),
         _deployment(
             merge,

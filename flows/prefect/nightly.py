@@ -17,6 +17,7 @@ from flows.prefect.common import DatabaseUrl, source_tags
 from flows.prefect.github import harvest_github_flow
 from flows.prefect.merge import merge
 from flows.prefect.metrics import compute_metrics
+from flows.prefect.openalex_authors import harvest_openalex_authors_flow
 from flows.prefect.parent import finish_parent, run_isolated
 from flows.prefect.s2_authors import harvest_s2_authors_flow
 from flows.prefect.scholar import harvest_scholar
@@ -25,9 +26,16 @@ NIGHTLY_ARTIFACT_PREFIX = "nightly"
 NIGHTLY_ARTIFACT_KEY = "nightly-summary"
 NIGHTLY_FAILURES_KEY = "nightly-failures"
 
-# Its own type, not the backfill's: s2-authors has no date window to backfill.
-NightlySource = Literal["arxiv", "acl", "scholar", "github", "s2-authors"]
-ALL_SOURCES: list[NightlySource] = ["arxiv", "acl", "scholar", "github", "s2-authors"]
+# Its own type, not the backfill's: the followed-author lists have no date window to backfill.
+NightlySource = Literal["arxiv", "acl", "scholar", "github", "s2-authors", "openalex-authors"]
+ALL_SOURCES: list[NightlySource] = [
+    "arxiv",
+    "acl",
+    "scholar",
+    "github",
+    "s2-authors",
+    "openalex-authors",
+]
 
 
 @dataclass(frozen=True)
@@ -134,8 +142,9 @@ def nightly(
     collection files, then the tracked authors' papers in them), Google Scholar (tracked
     authors with a Scholar id, within the blocking time budget), GitHub (stops rather than
     sleeps when the rate budget runs out; the next night resumes), Semantic Scholar author
-    papers (tracked authors with an S2 author id; ``citation_max_requests`` caps it too, a
-    spent budget is blocked). Each runs under the tags
+    papers (tracked authors with an S2 author id) and OpenAlex author works (tracked authors
+    with an OpenAlex author id or an ORCID); ``citation_max_requests`` caps those two too, a
+    spent budget is blocked. Each runs under the tags
     ``scholarflow`` and ``source:<name>``; one failing or blocked never stops the others.
     Then :data:`NIGHTLY_STAGES` in order.
 
@@ -183,6 +192,9 @@ def nightly(
         "scholar": lambda: harvest_scholar(**common),
         "github": lambda: harvest_github_flow(on_rate_limit="stop", **common),
         "s2-authors": lambda: harvest_s2_authors_flow(max_requests=citation_max_requests, **common),
+        "openalex-authors": lambda: harvest_openalex_authors_flow(
+            max_requests=citation_max_requests, **common
+        ),
     }
     chosen = [s for s in flows if s in sources]
     results: dict[str, dict[str, Any]] = {}

@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -75,11 +75,28 @@ class OpenAlexClient:
     def works(
         self, key: str, values: Sequence[str], *, select: str | None = SELECT
     ) -> list[dict[str, Any]]:
-        """Every work matching ``filter=key:v1|v2|…`` (all pages).
+        """Every work matching ``filter=key:v1|v2|…`` (all pages, numbered).
 
-        Raises ValueError for more than 50 values or a value holding ``|`` or ``,``;
-        BudgetSpentError (budget spent, 429s after retries); SourceResponseError (a 400, or
-        an answer without ``results``); SourceHTTPError / SourceUnavailableError otherwise.
+        Raises what :meth:`pages` raises.
+        """
+        return [work for page in self.pages(key, values, select=select) for work in page]
+
+    def pages(
+        self,
+        key: str,
+        values: Sequence[str],
+        *,
+        select: str | None = SELECT,
+        cursor: bool = False,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The works matching ``filter=key:v1|v2|…``, one list per page of up to 200.
+
+        Pages are numbered (``page=2``…), or with ``cursor`` followed by OpenAlex's
+        ``next_cursor`` (``cursor=*`` first), which has no 10,000-result limit: for listings
+        of unknown length such as an author's works. Raises ValueError for more than 50
+        values or a value holding ``|`` or ``,``; BudgetSpentError (budget spent, 429s after
+        retries); SourceResponseError (a 400, or an answer without ``results``);
+        SourceHTTPError / SourceUnavailableError otherwise. Pages yielded before stay valid.
         """
         if len(values) > FILTER_LIMIT:
             raise ValueError(f"at most {FILTER_LIMIT} values per filter, got {len(values)}")
@@ -87,23 +104,33 @@ class OpenAlexClient:
         if bad:
             raise ValueError(f"filter value {bad[0]!r} holds '|' or ','")
         url = f"{self.base_url}/works"
-        results: list[dict[str, Any]] = []
-        page = 1
+        page: int | str = "*" if cursor else 1
         while True:
             params: dict[str, Any] = {"filter": f"{key}:{'|'.join(values)}", "per-page": PER_PAGE}
             if select:
                 params["select"] = select
-            if page > 1:
+            if cursor:
+                params["cursor"] = page
+            elif page != 1:
                 params["page"] = page
             doc = self._get(url, params)
             found = doc.get("results")
             if not isinstance(found, list):
                 raise SourceResponseError(url, "OpenAlex answer without a results list")
-            results += [w for w in found if isinstance(w, dict)]
-            count = (doc.get("meta") or {}).get("count")
-            if not found or not isinstance(count, int) or count <= page * PER_PAGE:
-                return results
-            page += 1
+            yield [w for w in found if isinstance(w, dict)]
+            meta = doc.get("meta") or {}
+            if not found:
+                return
+            if cursor:
+                following = meta.get("next_cursor")
+                if not isinstance(following, str) or not following or following == page:
+                    return
+                page = following
+            else:
+                count = meta.get("count")
+                if not isinstance(count, int) or count <= int(page) * PER_PAGE:
+                    return
+                page = int(page) + 1
 
     def _get(self, url: str, params: dict[str, Any]) -> dict[str, Any]:
         self.budget.spend(f"GET {url}")

@@ -19,6 +19,9 @@ from harvesters.normalize import clean_text
 from harvesters.records import AuthorName, QuarantinedInput, WorkRecord
 
 SOURCE = "openalex"
+# OpenAlex's placeholder for an authorship it could not attribute ("NULL AUTHOR_ID"): not a
+# person, so never an author (seen three times on one work of the real search answer).
+NULL_AUTHOR = "A9999999999"
 _OPENALEX_ID = re.compile(r"([WAISPC]\d+)$", re.IGNORECASE)
 _PMID = re.compile(r"(\d+)/?$")
 _ARXIV_ABS = re.compile(r"arxiv\.org/(?:abs|pdf)/([^?#]+?)(?:\.pdf)?$", re.IGNORECASE)
@@ -58,12 +61,15 @@ def identifiers(work: dict[str, Any]) -> dict[str, str]:
 
 
 def authors_of(work: dict[str, Any]) -> tuple[AuthorName, ...]:
-    """Authors in OpenAlex's order, with their ``A…`` id, ORCID and institutions."""
+    """Authors in OpenAlex's order, with their ``A…`` id, ORCID and institutions; the
+    ``NULL AUTHOR_ID`` placeholder is left out."""
     found = []
     for authorship in work.get("authorships") or ():
         if not isinstance(authorship, dict):
             continue
         author = authorship.get("author") or {}
+        if openalex_id(author.get("id")) == NULL_AUTHOR:
+            continue
         name = (author.get("display_name") or authorship.get("raw_author_name") or "").strip()
         if not name:
             continue

@@ -8,15 +8,14 @@ import logging
 from collections.abc import Iterator, Sequence
 from datetime import date
 
-from harvesters.citations import CitationAnswer, Lookup
-from harvesters.records import WorkRecord
+from harvesters.citations import CitationAnswer, Lookup, mark_tracked
 from harvesters.s2.author_report import AUTHOR_FIELDS, S2AuthorReport, parse_author
 from harvesters.s2.client import API_URL, BATCH_LIMIT, S2Client
 from harvesters.s2.parse import ID_PREFIXES, SOURCE, parse_paper, s2_id
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SOURCE", "S2Harvester", "mark_author"]
+__all__ = ["SOURCE", "S2Harvester"]
 
 
 class S2Harvester:
@@ -73,23 +72,8 @@ class S2Harvester:
             for paper in papers:
                 answer = parse_paper(paper, ("s2", str(paper.get("paperId") or "")), observed_on)
                 if answer.record is not None:
-                    record = mark_author(answer.record, author_id, tracked_id)
+                    record = mark_tracked(answer.record, "s2", author_id, tracked_id)
                     answer = dataclasses.replace(answer, record=record)
                 answers.append(answer)
             logger.info("S2: author %s, %d paper(s) from this page", author_id, len(answers))
             yield answers
-
-
-def mark_author(record: WorkRecord, author_id: str, tracked_id: int | None) -> WorkRecord:
-    """``record`` with the author whose S2 id is ``author_id`` carrying ``ids["tracked"]``
-    (the merge then attaches that mention to the tracked person); unchanged without
-    ``tracked_id`` or when no author carries the id."""
-    if tracked_id is None:
-        return record
-    authors = tuple(
-        dataclasses.replace(a, ids={**a.ids, "tracked": str(tracked_id)})
-        if a.ids.get("s2") == author_id
-        else a
-        for a in record.authors
-    )
-    return dataclasses.replace(record, authors=authors)

@@ -262,7 +262,9 @@ class _Clusters:
         if rb in self.apart.get(ra, ()) or ra in self.apart.get(rb, ()):
             return "operator-split"
         small, large = sorted((self.ids[ra], self.ids[rb]), key=len)
-        for namespace, value in small.items():
+        # Namespaces in sorted order: the reason named is the same whatever order the ids
+        # were read in (SQLite and PostgreSQL return rows in different orders).
+        for namespace, value in sorted(small.items()):
             other = large.get(namespace)
             if other is not None and other != value:
                 return f"different {namespace.split(':')[0]} ids ({value} vs {other})"

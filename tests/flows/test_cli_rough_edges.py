@@ -144,7 +144,16 @@ def test_harvest_runs_github_after_the_sources_that_store_code_links(
     from flows.sources import in_run_order
 
     # The sources that store works (S2 author lists too), then the citation look-ups.
-    assert SOURCES == ("arxiv", "acl", "scholar", "github", "s2-authors", "s2", "openalex")
+    assert SOURCES == (
+        "arxiv",
+        "acl",
+        "scholar",
+        "github",
+        "s2-authors",
+        "openalex-authors",
+        "s2",
+        "openalex",
+    )
     assert in_run_order(["github", "acl", "github", "arxiv"]) == ["arxiv", "acl", "github"]
     assert cli("authors", "add", "James Henderson", "--acl-id", "james-henderson")[0] == 0
     assert cli("authors", "add", "Vincent Jacques", "--github", "jacquev6")[0] == 0

@@ -42,6 +42,7 @@ def test_a_failing_part_is_reported_and_the_others_still_run(
         "github/repositories:",
         "s2/authors:",
         "s2/authors:",
+        "openalex/authors:",
     ]
     assert "James Henderson" not in out.out  # never tracked: its part failed first
     assert (tmp_path / "demo-output" / "8daWuo4AAAAJ" / "gs_data.json").is_file()

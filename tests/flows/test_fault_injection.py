@@ -34,7 +34,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Snapshot]:
     with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(io.StringIO()):
         mp.setenv("SCHOLARFLOW_HTTP_RETRY_DELAYS", "0,0,0")
         result = harvest_demo(url)
-    assert dict(result.statuses) == {"succeeded": 9}  # 7 runs + the two S2 author lists
+    assert dict(result.statuses) == {"succeeded": 10}  # 7 runs, two S2 and one OpenAlex list
     yield read(url)
 
 
@@ -53,7 +53,7 @@ def test_transient_faults_within_the_retry_budget_leave_the_clean_database(
     assert injector.injected["503"] > 0 and injector.injected["reset"] > 0
     assert {"export.arxiv.org", "oaipmh.arxiv.org", "scholar.google.com"} <= set(injector.hosts)
     assert injector.retries == sum(injector.injected.values())  # each fault was retried
-    assert dict(report.result.statuses) == {"succeeded": 9}
+    assert dict(report.result.statuses) == {"succeeded": 10}
     assert report.result.failed_parts == []
     assert report.differences == []
 
@@ -72,6 +72,6 @@ def test_faults_beyond_the_retry_budget_fail_the_run_and_a_rerun_completes_it(
     )
     result = report.result
     assert result.failed_parts, "more faults in a row than retries must fail a run"
-    assert result.statuses["failed"] > 0 and result.statuses["succeeded"] >= 9
+    assert result.statuses["failed"] > 0 and result.statuses["succeeded"] >= 10
     assert "running" not in result.statuses and result.unfinished == []
     assert report.differences == []

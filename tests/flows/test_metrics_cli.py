@@ -29,6 +29,7 @@ TRACKED = (
     "Matthias König",
     "Tobias Windisch",
     "Vincent Jacques",
+    "Zahra Shakeri Hossein Abad",
 )
 
 
@@ -62,11 +63,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_metrics_computes_each_tracked_author_once(demo: Path) -> None:
     first = run(demo, "metrics")
-    assert "metrics: 9 author(s) considered, 9 recomputed, 0 unchanged" in first.stdout
+    assert "metrics: 10 author(s) considered, 10 recomputed, 0 unchanged" in first.stdout
     assert "Junqiao Fan: 13 works, citations 111, h 4, i10 3" in first.stdout
     assert "(13 of 13 works with a citation count: scholar 13)" in first.stdout
     again = run(demo, "metrics")
-    assert "metrics: 9 author(s) considered, 0 recomputed, 9 unchanged" in again.stdout
+    assert "metrics: 10 author(s) considered, 0 recomputed, 10 unchanged" in again.stdout
 
 
 @pytest.mark.parametrize("name", TRACKED)

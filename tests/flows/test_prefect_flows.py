@@ -142,20 +142,21 @@ def test_window_then_nightly_continues_from_the_stored_datestamp(db_url: str) ->
     )
 
     # Every source ran as its own subflow; with no tracked author and no known repository
-    # the other four had nothing to do (and sent no request: none is recorded).
+    # the other five had nothing to do (and sent no request: none is recorded).
     assert list(results) == [
         "arxiv",
         "acl",
         "scholar",
         "github",
         "s2-authors",
+        "openalex-authors",
         "merge",
         "citations",
         "metrics",
     ]
     assert results["citations"]["status"] == "skipped"
     assert results["metrics"]["status"] == "succeeded"
-    for source in ("acl", "scholar", "github", "s2-authors"):
+    for source in ("acl", "scholar", "github", "s2-authors", "openalex-authors"):
         assert results[source]["status"] == "succeeded", results[source]
     assert results["arxiv"]["status"] == "succeeded"
     (run,) = results["arxiv"]["runs"]
@@ -188,6 +189,7 @@ def test_nightly_reports_a_failed_source_and_fails_when_all_did(db_url: str) -> 
         "scholar",
         "github",
         "s2-authors",
+        "openalex-authors",
         "citations",
         "metrics",
     ]
@@ -296,6 +298,7 @@ def test_deployments_schedule_nightly_and_render_backfill_as_a_form() -> None:
         "harvest-scholar",
         "harvest-github",
         "harvest-s2-authors",
+        "harvest-openalex-authors",
         "merge",
         "harvest-citations",
         "compute-metrics",

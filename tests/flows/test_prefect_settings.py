@@ -209,7 +209,7 @@ def test_serve_announces_what_it_serves_and_hands_runs_its_database_url(
     assert served["url"] == url  # served runs inherit the process environment
     names = ", ".join(served["names"])
     assert f"serving {len(served['names'])} deployments: {names} (Ctrl-C stops)" in err
-    assert len(served["names"]) == 10 and "harvest-github/harvest-github" in served["names"]
+    assert len(served["names"]) == 11 and "harvest-github/harvest-github" in served["names"]
     assert "merge/merge" in served["names"]
     assert "compute-metrics/compute-metrics" in served["names"]
     assert "harvest-citations/harvest-citations" in served["names"]

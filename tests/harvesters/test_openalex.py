@@ -21,6 +21,7 @@ from harvesters.openalex.parse import parse_work
 OA = FIXTURES / "openalex"
 DAY = date(2026, 12, 2)
 MAILTO = "secret-lab-inbox@example.org"
+NULL_AUTHOR_URL = "https://openalex.org/A9999999999"  # OpenAlex's "NULL AUTHOR_ID"
 
 
 def real_works() -> list[dict]:
@@ -54,10 +55,9 @@ def test_the_49_real_works_parse_to_the_files_values() -> None:
         assert observation.counts_by_year == {
             row["year"]: row["cited_by_count"] for row in work["counts_by_year"]
         }
-        assert [a.name for a in record.authors] == [
-            s["author"]["display_name"] for s in work["authorships"]
-        ]
-        for author, ship in zip(record.authors, work["authorships"], strict=True):
+        people = [s for s in work["authorships"] if s["author"]["id"] != NULL_AUTHOR_URL]
+        assert [a.name for a in record.authors] == [s["author"]["display_name"] for s in people]
+        for author, ship in zip(record.authors, people, strict=True):
             assert author.ids["openalex"] == ship["author"]["id"].removeprefix(
                 "https://openalex.org/"
             )
@@ -136,3 +136,57 @@ def test_a_400_is_a_clear_error() -> None:
         client.works("doi", ["x"])
     with pytest.raises(ValueError):
         client.works("doi", ["10.1/a"] * 51)
+
+
+def test_the_null_author_placeholder_is_not_an_author() -> None:
+    """One real work lists OpenAlex's "NULL AUTHOR_ID" (A9999999999) three times."""
+    works = real_works()
+    placeholders = [
+        (w, a) for w in works for a in w["authorships"] if a["author"].get("id") == NULL_AUTHOR_URL
+    ]
+    assert len(placeholders) == 3
+    work = placeholders[0][0]
+    record = parse_work(work, ("openalex", "x"), DAY).record
+    assert record is not None
+    names = [a.name for a in record.authors]
+    assert "NULL AUTHOR_ID" not in names
+    assert len(names) == len(work["authorships"]) - 3
+
+
+def test_an_author_listing_follows_next_cursor_and_marks_the_tracked_author() -> None:
+    """Cursor paging over two pages (constructed answers around real work objects)."""
+    works = [w for w in real_works() if "A5036846358" in json.dumps(w["authorships"])]
+    assert len(works) == 3
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        cursor = request.url.params["cursor"]
+        pages = {"*": (works[:2], "c2"), "c2": (works[2:], "c3"), "c3": ([], None)}
+        results, following = pages[cursor]
+        return httpx.Response(
+            200, json={"meta": {"count": 3, "next_cursor": following}, "results": results}
+        )
+
+    client = OpenAlexClient(min_interval=0.0, transport=httpx.MockTransport(answer))
+    pages = list(OpenAlexHarvester(client).author_works("openalex", "A5036846358", DAY, 7))
+
+    assert [len(p) for p in pages] == [2, 1]
+    assert [r.url.params["cursor"] for r in seen] == ["*", "c2", "c3"]
+    assert {r.url.params["filter"] for r in seen} == {"authorships.author.id:A5036846358"}
+    for answer_ in (a for page in pages for a in page):
+        assert answer_.record is not None and answer_.observation is not None
+        marked = [a for a in answer_.record.authors if a.ids.get("tracked") == "7"]
+        assert [a.ids.get("openalex") for a in marked] == ["A5036846358"]
+
+
+def test_an_author_listing_no_work_is_reported_by_id() -> None:
+    from harvesters.openalex.harvester import NoListedWorksError
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"meta": {"count": 0, "next_cursor": None}, "results": []})
+
+    client = OpenAlexClient(min_interval=0.0, transport=httpx.MockTransport(answer))
+    harvester = OpenAlexHarvester(client)
+    with pytest.raises(NoListedWorksError, match="no work for ORCID 0000-0003-4519-864X"):
+        list(harvester.author_works("orcid", "0000-0003-4519-864X", DAY))
