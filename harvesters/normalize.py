@@ -104,6 +104,34 @@ def split_dois(raw: str | None) -> tuple[str, ...]:
     return tuple(found)
 
 
+# DOI prefixes of preprint servers. Such a DOI names one deposit of a paper, not the paper:
+# the same work may hold it beside its journal DOI (and beside another server's deposit).
+# 10.1101/ is Cold Spring Harbor's, shared by bioRxiv/medRxiv (a digit follows the slash:
+# 10.1101/2020.03.01.123456, 10.1101/123456) and by its journals (10.1101/gr.…): only the
+# former are preprints.
+PREPRINT_DOI_PREFIXES: tuple[str, ...] = (
+    "10.48550/arxiv.",  # arXiv's DataCite DOIs
+    "10.2196/preprints.",  # JMIR Preprints
+    "10.31219/osf.io/",  # OSF Preprints
+    "10.31234/osf.io/",  # PsyArXiv
+    "10.31235/osf.io/",  # SocArXiv
+    "10.31224/osf.io/",  # engrXiv
+    "10.35542/osf.io/",  # EdArXiv
+    "10.21203/rs.",  # Research Square
+    "10.20944/preprints",  # Preprints.org
+    "10.2139/ssrn.",  # SSRN
+    "10.36227/techrxiv.",  # TechRxiv
+    "10.26434/chemrxiv",  # ChemRxiv
+    "10.22541/au.",  # Authorea
+)
+_BIORXIV = re.compile(r"10\.1101/\d")
+
+
+def is_preprint_doi(doi: str) -> bool:
+    """True when ``doi`` (normalized, see :func:`normalize_doi`) is a preprint server's."""
+    return doi.startswith(PREPRINT_DOI_PREFIXES) or _BIORXIV.match(doi) is not None
+
+
 def clean_text(raw: str | None) -> str | None:
     """Unicode-normalize, render common LaTeX markup to text and collapse white space."""
     if raw is None:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from harvesters.normalize import name_key
+from harvesters.normalize import is_preprint_doi, name_key
 from models.authors import Author, AuthorIdentifier, AuthorNameVariant, Authorship, TrackedAuthor
 from models.dialect import insert_for
 from models.github.queries import author_repositories, repositories_by_work
@@ -154,6 +154,9 @@ class WorkView:
     sources: list[str]
     authors: list[str]
     code_links: list[str] = field(default_factory=list)
+    # Further ids of a scheme ``identifiers`` already names ("doi:10.2196/preprints.28749"
+    # beside the journal's DOI): a preprint's deposit, or an aggregator's second record.
+    other_identifiers: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     repositories: list[dict[str, Any]] = field(default_factory=list)
 
@@ -181,7 +184,7 @@ def _works(session: Session, author_id: int | None) -> list[WorkView]:
 
 def _views(session: Session, works: list[Work]) -> list[WorkView]:
     ids = [w.id for w in works]
-    identifiers: dict[int, dict[str, str]] = {i: {} for i in ids}
+    found: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
     sources: dict[int, set[str]] = {i: set() for i in ids}
     names: dict[int, list[str]] = {i: [] for i in ids}
     code: dict[int, list[str]] = {i: [] for i in ids}
@@ -192,7 +195,7 @@ def _views(session: Session, works: list[Work]) -> list[WorkView]:
                 WorkIdentifier.work_id.in_(chunk)
             )
         ):
-            identifiers[work_id][scheme] = value
+            found[work_id].append((scheme, value))
         for work_id, source in session.execute(
             select(SourceRecord.work_id, SourceRecord.source).where(SourceRecord.work_id.in_(chunk))
         ):
@@ -211,6 +214,14 @@ def _views(session: Session, works: list[Work]) -> list[WorkView]:
         ):
             code[work_id].append(url)
     repos = repositories_by_work(session, ids)
+    identifiers: dict[int, dict[str, str]] = {i: {} for i in ids}
+    others: dict[int, list[str]] = {i: [] for i in ids}
+    for work_id, pairs in found.items():
+        for scheme, value in sorted(pairs, key=_identifier_rank):
+            if scheme in identifiers[work_id]:
+                others[work_id].append(f"{scheme}:{value}")
+            else:
+                identifiers[work_id][scheme] = value
     return [
         WorkView(
             id=w.id,
@@ -221,11 +232,18 @@ def _views(session: Session, works: list[Work]) -> list[WorkView]:
             sources=sorted(sources[w.id]),
             authors=names[w.id],
             code_links=code[w.id],
+            other_identifiers=others[w.id],
             categories=list(w.categories or []),
             repositories=repos[w.id],
         )
         for w in works
     ]
+
+
+def _identifier_rank(pair: tuple[str, str]) -> tuple[str, bool, str]:
+    """Sort key of a work's ids: by scheme, a published DOI before a preprint server's."""
+    scheme, value = pair
+    return scheme, scheme == "doi" and is_preprint_doi(value), value
 
 
 @dataclass

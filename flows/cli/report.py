@@ -23,7 +23,7 @@ def run_line(summary: HarvestSummary) -> str:
 
 
 def work_line(work: WorkView) -> str:
-    ids = ", ".join(f"{k}:{v}" for k, v in work.identifiers.items())
+    ids = ", ".join([f"{k}:{v}" for k, v in work.identifiers.items()] + work.other_identifiers)
     year = work.year or "----"
     authors = ", ".join(work.authors[:3]) + (" et al." if len(work.authors) > 3 else "")
     code = f"  code: {' '.join(work.code_links)}" if work.code_links else ""

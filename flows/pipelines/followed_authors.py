@@ -125,7 +125,9 @@ def harvest_followed_authors(
                 log_progress(progress, "%s: %s", label, unknown[-1])
                 continue
             tally["authors"] += 1
-            log_progress(progress, "%s: %s, %d work(s) so far", label, author.name, tally["works"])
+            log_progress(
+                progress, "%s: %s, %d listed record(s) so far", label, author.name, tally["works"]
+            )
     except BudgetSpentError as exc:
         run.session.rollback()
         tally["requests"] = client.requests_made

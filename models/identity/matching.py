@@ -19,7 +19,10 @@ Guards: a cluster never holds two different values of one exclusive id scheme (t
 DOIs, two ACL ids; Scholar ids count per profile), two entries of one Scholar profile are never
 merged by title (they are reported for review), generic titles (Preface, Erratum, ...) and titles
 that differ in a part or volume number never merge on title, and a supplement never merges into
-its paper.
+its paper. Two ids never exclude each other where one paper legitimately has several: a
+preprint server's DOI (a deposit, beside the journal DOI and other deposits) and the aggregators'
+ids (Semantic Scholar and OpenAlex keep a preprint and its published version as two records);
+they still link the mentions that share them.
 
 Authors: strong ids (tracked, scholar, orcid, acl, github, s2, openalex) first, then the same
 printed person on two versions of one work, then the same name confirmed by shared co-authors.
@@ -35,7 +38,14 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from harvesters.normalize import given_compatible, initials_key, name_parts, surname_key, title_key
+from harvesters.normalize import (
+    given_compatible,
+    initials_key,
+    is_preprint_doi,
+    name_parts,
+    surname_key,
+    title_key,
+)
 
 # ----------------------------------------------------------------------------- inputs
 
@@ -296,10 +306,20 @@ class _Clusters:
 # ----------------------------------------------------------------------------- works
 
 
+# Aggregators' work ids: two of them may name one paper (its preprint and published records).
+AGGREGATOR_SCHEMES = frozenset({"s2", "openalex"})
+
+
 def _work_namespace(scheme: str, value: str) -> str:
-    """Scholar entry ids are exclusive per profile; every other scheme as a whole."""
+    """The namespace in which a cluster holds at most one value.
+
+    Scholar entry ids are exclusive per profile; a preprint DOI and an aggregator's id are a
+    namespace of their own (so they exclude nothing); every other scheme as a whole.
+    """
     if scheme == "scholar_pub":
         return "scholar_pub:" + value.split(":", 1)[0]
+    if scheme in AGGREGATOR_SCHEMES or (scheme == "doi" and is_preprint_doi(value)):
+        return f"{scheme}:{value}"
     return scheme
 
 

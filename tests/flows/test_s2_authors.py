@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
+from listed_papers import CANTLEY_SAME_PAPERS, TURING_TWICE, h_index, paper_groups, work_counts
 from sqlalchemy import MetaData, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,6 +56,24 @@ def harvest(sessions, folder, day, numbers=False, **kwargs):  # type: ignore[no-
         )
 
 
+def recorded_page_papers(pages: int) -> list[dict]:
+    """The papers of the first ``pages`` recorded pages."""
+    return [
+        p
+        for f in sorted(PAGES.glob("*.json"))[:pages]
+        for p in json.loads(json.loads(f.read_text(encoding="utf-8"))["body"])["data"]
+    ]
+
+
+def s2_ids_per_work(session: Session, name: str) -> list[frozenset[str]]:
+    """The S2 paper ids each of ``name``'s works holds, sorted like :func:`paper_groups`."""
+    groups = []
+    for work in author_summary(session, name).works:
+        ids = [f"{k}:{v}" for k, v in work.identifiers.items()] + work.other_identifiers
+        groups.append(frozenset(i.removeprefix("s2:") for i in ids if i.startswith("s2:")))
+    return sorted(groups, key=sorted)
+
+
 def turing() -> dict:
     """A. Turing's author object as S2 gave it (with the 60 papers it embeds)."""
     return json.loads((FIXTURES / "s2" / "originals" / "Author.json").read_text("utf-8"))
@@ -83,10 +102,38 @@ def test_every_listed_paper_becomes_a_work_of_the_tracked_author_with_its_count(
     assert summary.counts["inserted"] == len({p["paperId"] for p in papers})
     assert summary.cursor["requests"] == 9  # offset 0..800, the last page has no `next`
     with sessions() as session:
-        works = author_summary(session, CANTLEY[0]).works
-        assert len(works) == len(papers)
+        # One work per paper: S2's second records of a paper (same DOI or PubMed id, or the
+        # preprint of a journal article) join it; every listed record is in exactly one work.
+        groups = paper_groups(papers, CANTLEY_SAME_PAPERS)
+        assert len(groups) == 857 and len(papers) == 879
+        assert s2_ids_per_work(session, CANTLEY[0]) == groups
         observed = session.scalars(select(CitationObservation.citation_count)).all()
         assert sorted(observed) == sorted(p["citationCount"] for p in papers)
+
+
+def test_papers_s2_lists_twice_are_one_work_counted_once(
+    sessions: sessionmaker[Session],
+) -> None:
+    from models.metrics.store import compute_metrics
+    from models.queries import find_author
+
+    papers = recorded_papers()
+    track(sessions, *CANTLEY)
+    harvest(sessions, PAGES, DAY1)
+
+    with sessions() as session:
+        works = {w.title: w for w in author_summary(session, CANTLEY[0]).works}
+        # The bioRxiv preprint and the mBio article: one work, the journal DOI first.
+        p38 = works["SARS-CoV-2 hijacks p38β/MAPK11 to promote virus replication"]
+        assert p38.identifiers["doi"] == "10.1128/mbio.01007-23"
+        assert "doi:10.1101/2021.08.20.457146" in p38.other_identifiers
+        run = compute_metrics(session, [find_author(session, CANTLEY[0]).id], full=True)
+        session.commit()
+    (summary,) = run.summaries
+    counts = work_counts(papers, paper_groups(papers, CANTLEY_SAME_PAPERS))
+    assert summary["works"] == len(counts) == 857
+    assert summary["citations"] == sum(counts)  # each paper's highest count, never a sum
+    assert summary["h_index"] == h_index(counts)
 
 
 def test_the_same_recording_again_adds_only_one_observation_per_work_and_day(
@@ -133,11 +180,13 @@ def test_a_spent_budget_ends_blocked_and_keeps_the_pages_fetched(
     assert summary is not None and summary.status == "blocked"
     assert "budget of 3 spent" in (summary.error or "")
     with sessions() as session:
-        assert len(author_summary(session, CANTLEY[0]).works) == 300
+        assert s2_ids_per_work(session, CANTLEY[0]) == paper_groups(
+            recorded_page_papers(3), CANTLEY_SAME_PAPERS
+        )
     # The next run lists everything.
     assert harvest(sessions, PAGES, DAY1).status == "succeeded"
     with sessions() as session:
-        assert len(author_summary(session, CANTLEY[0]).works) == len(papers)
+        assert s2_ids_per_work(session, CANTLEY[0]) == paper_groups(papers, CANTLEY_SAME_PAPERS)
 
 
 @pytest.mark.parametrize("bad", ["abc", "17237x5", " ", "\uff11\uff12\uff13"])
@@ -218,8 +267,9 @@ def test_nightly_follows_s2_authors_then_merge_citations_metrics(
     assert results["citations"]["runs"][0]["cursor"]["works"] == 0
     with sessions() as session:
         (summary,) = summary_rows(session, [find_author(session, TURING[0]).id])
-    assert summary["works"] == len(papers)
-    assert summary["citations"] == sum(p["citationCount"] for p in papers)
+    counts = work_counts(papers, paper_groups(papers, TURING_TWICE))
+    assert summary["works"] == len(counts) == len(papers) - 1  # one paper listed twice
+    assert summary["citations"] == sum(counts)
     assert (summary["s2_citations"], summary["s2_h_index"]) == (
         turing()["citationCount"],
         turing()["hIndex"],
@@ -235,8 +285,9 @@ def test_s2s_own_numbers_are_kept_by_day_beside_the_computed_metrics(
     from models.queries import find_author
 
     author = turing()
-    counts = sorted((p["citationCount"] for p in author["papers"]), reverse=True)
-    h = sum(1 for rank, n in enumerate(counts, 1) if n >= rank)
+    # S2 lists one 1937 paper twice: 59 works, that paper counted once (its higher count).
+    counts = work_counts(author["papers"], paper_groups(author["papers"], TURING_TWICE))
+    h = h_index(counts)
     track(sessions, *TURING)
 
     summary = harvest(sessions, TURING_REC, DAY1, numbers=True)
@@ -264,7 +315,7 @@ def test_s2s_own_numbers_are_kept_by_day_beside_the_computed_metrics(
     }
     assert s2["citations"]["computed"] == sum(counts)
     assert s2["citations"]["difference"] == sum(counts) - author["citationCount"]
-    assert s2["works"] == {"computed": 60, "reported": author["paperCount"], "difference": 0}
+    assert s2["works"] == {"computed": 59, "reported": author["paperCount"], "difference": -1}
 
     harvest(sessions, TURING_REC, DAY2, numbers=True)  # a later day: history
     with sessions() as session:
@@ -294,11 +345,13 @@ def test_a_429_waits_retry_after_then_continues_and_a_persistent_one_blocks(
     assert blocked is not None and blocked.status == "blocked"
     assert "429" in (blocked.error or "")
     with sessions() as session:
-        assert len(author_summary(session, CANTLEY[0]).works) == 100  # the first page stays
+        assert s2_ids_per_work(session, CANTLEY[0]) == paper_groups(  # the first page stays
+            recorded_page_papers(1), CANTLEY_SAME_PAPERS
+        )
 
     waits = []
     resumed = run(replay_dir(PAGES, limited), waits)
     assert resumed is not None and resumed.status == "succeeded"
     assert 30.0 in waits  # S2's Retry-After, longer than the first backoff step
     with sessions() as session:
-        assert len(author_summary(session, CANTLEY[0]).works) == len(papers)
+        assert s2_ids_per_work(session, CANTLEY[0]) == paper_groups(papers, CANTLEY_SAME_PAPERS)
