@@ -28,8 +28,6 @@ from flows.prefect.common import (
     Summary,
     flow_database,
     harvest_task,
-    resolve_database,
-    safe_url,
 )
 from flows.runtime import http_mode
 
@@ -151,17 +149,13 @@ def harvest_acl(
         database_secret: Name of a Prefect Secret block holding the database URL (the way
             to pass a URL with a password).
     """
-    logger = get_run_logger()
-    database = safe_url(resolve_database(database_url, database_secret))
-    logger.info("harvest-acl into %s", database)
-    parts = PartRunner(
+    parts = PartRunner.for_flow(
+        "harvest-acl",
         "acl",
-        {
-            "replay": replay,
-            "record": record,
-            "database_url": database_url,
-            "database_secret": database_secret,
-        },
+        replay=replay,
+        record=record,
+        database_url=database_url,
+        database_secret=database_secret,
     )
     backfill = wants_backfill(venue, year_from, year_to)
     with_authors = bool(authors) or (
@@ -190,4 +184,4 @@ def harvest_acl(
             year_from=year_from,
             year_to=year_to,
         )
-    return parts.finish("harvest-acl", database, HARVEST_ACL_ARTIFACT_KEY)
+    return parts.finish(HARVEST_ACL_ARTIFACT_KEY)

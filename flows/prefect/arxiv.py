@@ -29,8 +29,6 @@ from flows.prefect.common import (
     Summary,
     flow_database,
     harvest_task,
-    resolve_database,
-    safe_url,
 )
 from flows.runtime import (
     arxiv_api_harvester,
@@ -175,16 +173,14 @@ def harvest_arxiv(
         database_secret: Name of a Prefect Secret block holding the database URL (the way
             to pass a URL with a password).
     """
-    logger = get_run_logger()
-    database = safe_url(resolve_database(database_url, database_secret))
-    logger.info("harvest-arxiv into %s", database)
-    common: dict[str, Any] = {
-        "replay": replay,
-        "record": record,
-        "database_url": database_url,
-        "database_secret": database_secret,
-    }
-    parts = PartRunner("arxiv", common)
+    parts = PartRunner.for_flow(
+        "harvest-arxiv",
+        "arxiv",
+        replay=replay,
+        record=record,
+        database_url=database_url,
+        database_secret=database_secret,
+    )
 
     if tracked_authors or authors:
         parts.run(
@@ -203,4 +199,4 @@ def harvest_arxiv(
             metadata_prefix=metadata_prefix,
         )
 
-    return parts.finish("harvest-arxiv", database, HARVEST_ARXIV_ARTIFACT_KEY)
+    return parts.finish(HARVEST_ARXIV_ARTIFACT_KEY)

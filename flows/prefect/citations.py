@@ -26,8 +26,6 @@ from flows.prefect.common import (
     Summary,
     flow_database,
     harvest_task,
-    resolve_database,
-    safe_url,
 )
 from flows.runtime import http_mode
 from harvesters.openalex.client import mailto_from_env
@@ -118,15 +116,14 @@ def harvest_citations_flow(
             SQLite file.
         database_secret: Name of a Prefect Secret block holding the database URL.
     """
-    database = safe_url(resolve_database(database_url, database_secret))
-    get_run_logger().info("harvest-citations into %s", database)
-    common: dict[str, Any] = {
-        "replay": replay,
-        "record": record,
-        "database_url": database_url,
-        "database_secret": database_secret,
-    }
-    parts = PartRunner("citations", common)
+    parts = PartRunner.for_flow(
+        "harvest-citations",
+        "citations",
+        replay=replay,
+        record=record,
+        database_url=database_url,
+        database_secret=database_secret,
+    )
     secrets = {"s2": s2_key_secret, "openalex": openalex_mailto_secret}
     for source in sources or ["s2", "openalex"]:
         parts.run(
@@ -138,4 +135,4 @@ def harvest_citations_flow(
             max_requests=max_requests,
             secret_name=secrets[source],
         )
-    return parts.finish("harvest-citations", database, HARVEST_CITATIONS_ARTIFACT_KEY)
+    return parts.finish(HARVEST_CITATIONS_ARTIFACT_KEY)

@@ -319,11 +319,38 @@ class PartRunner:
     :func:`task_retry_settings`, read when the runner is made (raises RetrySettingsError).
     """
 
-    def __init__(self, source: str, common: dict[str, Any]) -> None:
+    def __init__(
+        self, source: str, common: dict[str, Any], *, flow_name: str = "", database: str = ""
+    ) -> None:
         self.source = source
         self.common = common
+        self.flow_name = flow_name or f"harvest-{source}"
+        self.database = database  # the URL shown in the artifact, password masked
         self.runs: list[Summary] = []
         self.retry_settings = task_retry_settings()
+
+    @classmethod
+    def for_flow(
+        cls,
+        flow_name: str,
+        source: str,
+        *,
+        replay: str | None,
+        record: str | None,
+        database_url: str | None,
+        database_secret: str | None,
+    ) -> "PartRunner":
+        """The runner of a harvest flow: every task gets the HTTP mode and the database; logs
+        where the flow writes (the URL with any password masked)."""
+        database = safe_url(resolve_database(database_url, database_secret))
+        get_run_logger().info("%s into %s", flow_name, database)
+        common = {
+            "replay": replay,
+            "record": record,
+            "database_url": database_url,
+            "database_secret": database_secret,
+        }
+        return cls(source, common, flow_name=flow_name, database=database)
 
     def run(self, part: str, mode: str, harvest: Task[..., Any], **params: Any) -> None:
         try:
@@ -352,8 +379,8 @@ class PartRunner:
         if summary is not None:
             self.runs.append({"part": part, **summary})
 
-    def finish(self, title: str, database: str, artifact_key: str) -> dict[str, Any]:
-        """Publish the summary artifact and return ``{"status", "runs"}``.
+    def finish(self, artifact_key: str) -> dict[str, Any]:
+        """Publish the summary artifact ``artifact_key`` and return ``{"status", "runs"}``.
 
         Raises HarvestFailedError (carrying that dict) when every part failed.
         """
@@ -361,7 +388,7 @@ class PartRunner:
         status = overall_status(self.runs)
         result: dict[str, Any] = {"status": status, "runs": self.runs}
         create_markdown_artifact(
-            markdown=summary_markdown(title, status, database, self.runs),
+            markdown=summary_markdown(self.flow_name, status, self.database, self.runs),
             key=artifact_key,
             description=f"{self.source} harvest runs of this flow run",
         )

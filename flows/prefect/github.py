@@ -23,8 +23,6 @@ from flows.prefect.common import (
     Summary,
     flow_database,
     harvest_task,
-    resolve_database,
-    safe_url,
 )
 from flows.runtime import http_mode
 from harvesters.github.client import token_from_env
@@ -126,15 +124,14 @@ def harvest_github_flow(
         database_secret: Name of a Prefect Secret block holding the database URL (the way
             to pass a URL with a password).
     """
-    database = safe_url(resolve_database(database_url, database_secret))
-    get_run_logger().info("harvest-github into %s", database)
-    common: dict[str, Any] = {
-        "replay": replay,
-        "record": record,
-        "database_url": database_url,
-        "database_secret": database_secret,
-    }
-    parts = PartRunner("github", common)
+    parts = PartRunner.for_flow(
+        "harvest-github",
+        "github",
+        replay=replay,
+        record=record,
+        database_url=database_url,
+        database_secret=database_secret,
+    )
     parts.run(
         "repositories",
         "repositories",
@@ -147,4 +144,4 @@ def harvest_github_flow(
         on_rate_limit=on_rate_limit,
         token_secret=token_secret,
     )
-    return parts.finish("harvest-github", database, HARVEST_GITHUB_ARTIFACT_KEY)
+    return parts.finish(HARVEST_GITHUB_ARTIFACT_KEY)

@@ -20,8 +20,6 @@ from flows.prefect.common import (
     Summary,
     flow_database,
     harvest_task,
-    resolve_database,
-    safe_url,
 )
 from flows.runtime import http_mode
 from harvesters.openalex.client import mailto_from_env
@@ -88,15 +86,14 @@ def harvest_openalex_authors_flow(
             SQLite file.
         database_secret: Name of a Prefect Secret block holding the database URL.
     """
-    database = safe_url(resolve_database(database_url, database_secret))
-    get_run_logger().info("harvest-openalex-authors into %s", database)
-    common: dict[str, Any] = {
-        "replay": replay,
-        "record": record,
-        "database_url": database_url,
-        "database_secret": database_secret,
-    }
-    parts = PartRunner("openalex-authors", common)
+    parts = PartRunner.for_flow(
+        "harvest-openalex-authors",
+        "openalex-authors",
+        replay=replay,
+        record=record,
+        database_url=database_url,
+        database_secret=database_secret,
+    )
     parts.run(
         "authors",
         "authors",
@@ -105,4 +102,4 @@ def harvest_openalex_authors_flow(
         max_requests=max_requests,
         secret_name=openalex_mailto_secret,
     )
-    return parts.finish("harvest-openalex-authors", database, HARVEST_OPENALEX_AUTHORS_ARTIFACT_KEY)
+    return parts.finish(HARVEST_OPENALEX_AUTHORS_ARTIFACT_KEY)

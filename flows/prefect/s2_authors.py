@@ -19,8 +19,6 @@ from flows.prefect.common import (
     Summary,
     flow_database,
     harvest_task,
-    resolve_database,
-    safe_url,
 )
 from flows.runtime import http_mode
 from harvesters.s2.client import api_key_from_env
@@ -90,15 +88,14 @@ def harvest_s2_authors_flow(
             SQLite file.
         database_secret: Name of a Prefect Secret block holding the database URL.
     """
-    database = safe_url(resolve_database(database_url, database_secret))
-    get_run_logger().info("harvest-s2-authors into %s", database)
-    common: dict[str, Any] = {
-        "replay": replay,
-        "record": record,
-        "database_url": database_url,
-        "database_secret": database_secret,
-    }
-    parts = PartRunner("s2-authors", common)
+    parts = PartRunner.for_flow(
+        "harvest-s2-authors",
+        "s2-authors",
+        replay=replay,
+        record=record,
+        database_url=database_url,
+        database_secret=database_secret,
+    )
     parts.run(
         "authors",
         "authors",
@@ -108,4 +105,4 @@ def harvest_s2_authors_flow(
         numbers=s2_numbers,
         secret_name=s2_key_secret,
     )
-    return parts.finish("harvest-s2-authors", database, HARVEST_S2_AUTHORS_ARTIFACT_KEY)
+    return parts.finish(HARVEST_S2_AUTHORS_ARTIFACT_KEY)

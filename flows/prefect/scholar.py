@@ -18,8 +18,6 @@ from flows.prefect.common import (
     Summary,
     flow_database,
     harvest_task,
-    resolve_database,
-    safe_url,
 )
 from flows.runtime import http_mode
 from models.scholar.store import tracked_scholar_targets
@@ -95,16 +93,14 @@ def harvest_scholar(
         database_secret: Name of a Prefect Secret block holding the database URL (the way
             to pass a URL with a password).
     """
-    logger = get_run_logger()
-    database = safe_url(resolve_database(database_url, database_secret))
-    logger.info("harvest-scholar into %s", database)
-    common: dict[str, Any] = {
-        "replay": replay,
-        "record": record,
-        "database_url": database_url,
-        "database_secret": database_secret,
-    }
-    parts = PartRunner("scholar", common)
+    parts = PartRunner.for_flow(
+        "harvest-scholar",
+        "scholar",
+        replay=replay,
+        record=record,
+        database_url=database_url,
+        database_secret=database_secret,
+    )
     parts.run(
         "profiles",
         "profiles",
@@ -113,4 +109,4 @@ def harvest_scholar(
         fills=fills,
         budget_seconds=budget_seconds,
     )
-    return parts.finish("harvest-scholar", database, HARVEST_SCHOLAR_ARTIFACT_KEY)
+    return parts.finish(HARVEST_SCHOLAR_ARTIFACT_KEY)
