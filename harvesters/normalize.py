@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -165,6 +166,7 @@ _PARTICLES = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def title_key(title: str) -> str:
     """Case-, accent- and punctuation-free words of a title, any script (CJK stays CJK)."""
     text = unicodedata.normalize("NFKD", title.replace("$", ""))
@@ -172,6 +174,7 @@ def title_key(title: str) -> str:
     return " ".join(_WORD.findall(text.replace("_", " ")))
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def name_parts(name: str) -> tuple[tuple[str, ...], str]:
     """(given names, surname) of a printed name, folded; "Last, First" is turned around.
 
@@ -203,6 +206,7 @@ def surname_key(name: str) -> str:
     return name_parts(name)[1]
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def initials_key(name: str) -> str:
     """Surname plus first initial ("ma x"): the coarse key co-author context uses."""
     given, surname = name_parts(name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
@@ -68,13 +68,32 @@ class WorkRecord:
     other_identifiers: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """The record without its raw payload, as JSON-ready values (dates as ISO strings)."""
-        data = asdict(self)
-        del data["raw"]
-        for key in ("published", "updated"):
-            if data[key] is not None:
-                data[key] = data[key].isoformat()
+        """The record without its raw payload, as JSON-ready values (dates as ISO strings):
+        what ``dataclasses.asdict`` gives, built field by field (``asdict`` deep-copies every
+        value and was a tenth of the load time)."""
+        data: dict[str, Any] = {}
+        for name in _WORK_FIELDS:
+            value = getattr(self, name)
+            if name in ("authors", "editors"):
+                value = tuple(
+                    {"name": a.name, "affiliations": tuple(a.affiliations), "ids": dict(a.ids)}
+                    for a in value
+                )
+            elif name == "attachments":
+                value = tuple({"kind": a.kind, "url": a.url} for a in value)
+            elif name == "other_identifiers":
+                value = tuple(tuple(pair) for pair in value)
+            elif name in ("published", "updated"):
+                value = None if value is None else value.isoformat()
+            elif isinstance(value, dict):
+                value = dict(value)
+            elif isinstance(value, tuple):
+                value = tuple(value)
+            data[name] = value
         return data
+
+
+_WORK_FIELDS = tuple(f.name for f in fields(WorkRecord) if f.name != "raw")
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from models.works import Work
 
 logger = logging.getLogger(__name__)
 
-_IN_CHUNK = 500
+_IN_CHUNK = 5000
 
 
 @dataclass

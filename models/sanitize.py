@@ -9,6 +9,7 @@ rejected row into a quarantined record instead.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -39,11 +40,22 @@ def strip_nul(value: Any) -> Any:
     """``value`` with NUL bytes removed from every string in it (dict keys, list items)."""
     if isinstance(value, str):
         return value.replace(NUL, "") if NUL in value else value
+    if isinstance(value, dict | list | tuple) and not _may_hold_nul(value):
+        return value
     if isinstance(value, dict):
         return {strip_nul(k): strip_nul(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return type(value)(strip_nul(v) for v in value)
     return value
+
+
+def _may_hold_nul(value: Any) -> bool:
+    """False when no string inside ``value`` holds a NUL: one C-speed JSON encoding (which
+    writes a NUL as ``\\u0000``) instead of walking every item in Python. True when unsure."""
+    try:
+        return "\\u0000" in json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return True
 
 
 def strip_nul_record(record: T) -> T:

@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 
 from harvesters.records import Attachment, AuthorName, WorkRecord
 from models.authors import AuthorIdentifier, Authorship
+from models.dialect import insert_for
+from models.identity import matching
 from models.identity.merge import MergeCounts, merge_all, take_merge_lock
 from models.identity.store import chunks, write_mentions
-from models.identity.tables import AuthorMention, WorkMention
+from models.identity.tables import AuthorMention, MentionBlock, WorkMention
 from models.provenance import SourceRecord
 
 logger = logging.getLogger(__name__)
@@ -119,3 +121,40 @@ def _seed_old_ids(session: Session, old_work: dict[int, int | None]) -> None:
     ).all()
     for part in chunks(author_seeds):
         session.execute(update(AuthorMention), [{"id": i, "author_id": a} for i, a in part])
+
+
+def backfill_author_blocks(session: Session, batch: int = 1000) -> int:
+    """Write the author blocks (``matching.author_block_keys``) of every stored work mention
+    from its stored author names; blocks already there stay (idempotent). For mentions written
+    before author blocks existed (migration f0b1c2d3b009). Returns the blocks inserted or
+    already present. Does not commit."""
+    stmt = insert_for(session, MentionBlock).on_conflict_do_nothing()
+    last, written = 0, 0
+    while True:
+        mentions = session.execute(
+            select(WorkMention.id, WorkMention.key)
+            .where(WorkMention.id > last)
+            .order_by(WorkMention.id)
+            .limit(batch)
+        ).all()
+        if not mentions:
+            return written
+        last = mentions[-1].id
+        names: dict[int, list[tuple[int, str]]] = {m.id: [] for m in mentions}
+        for mention_id, position, name in session.execute(
+            select(AuthorMention.work_mention_id, AuthorMention.position, AuthorMention.name).where(
+                AuthorMention.work_mention_id.in_(list(names))
+            )
+        ):
+            names[mention_id].append((position, name))
+        rows = [
+            {"mention_id": m.id, "block": block}
+            for m in mentions
+            for block in dict.fromkeys(
+                b[:255]
+                for b in matching.author_block_keys(m.key, [n for _, n in sorted(names[m.id])])
+            )
+        ]
+        for part in chunks(rows):
+            session.execute(stmt, list(part))
+        written += len(rows)

@@ -33,7 +33,7 @@ An initial alone never decides: "X. Ma" joins "Xinyin Ma" only with two shared c
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -360,6 +360,53 @@ def work_block_keys(p: _Prepared) -> list[str]:
     return keys
 
 
+AUTHOR_PAIR_BLOCK = "ac:"  # two initials keys printed together on one work mention
+AUTHOR_PROFILE_BLOCK = "ap:"  # one initials key on one Scholar profile's entry
+AUTHOR_BLOCK_PREFIXES = (AUTHOR_PAIR_BLOCK, AUTHOR_PROFILE_BLOCK)
+# Name edges are looked for through co-authors printed at most this many positions away, so a
+# work mention stores at most ``authors * COAUTHOR_WINDOW`` pair blocks (every pair up to 11
+# authors; a 3,000-author paper writes 30,000 blocks, not 4.5 million).
+COAUTHOR_WINDOW = 10
+
+
+def author_block_keys(work_key: str, names: Sequence[str]) -> list[str]:
+    """The author blocks of one work mention (stored beside its work blocks).
+
+    :func:`resolve_authors` compares two author mentions by name only when both print the same
+    initials key X together with a co-author key Y (block ``ac:X|Y``, the pair unordered), or
+    both print X on entries of one Scholar profile P (block ``ap:P|X``); every other name edge
+    needs a shared strong id or one work cluster. So the author mentions that can join a given
+    one are found through these blocks, whose size depends on how often two names appear
+    together, not on how many papers carry a common surname.
+    """
+    printed = [initials_key(n) for n in names]
+    pairs = {
+        (a, b) if a < b else (b, a)
+        for i, a in enumerate(printed)
+        for b in printed[i + 1 : i + 1 + COAUTHOR_WINDOW]
+        if a != b
+    }
+    blocks = [f"{AUTHOR_PAIR_BLOCK}{a}|{b}" for a, b in sorted(pairs)]
+    profile = _scholar_profile(work_key)
+    if profile:
+        blocks += [f"{AUTHOR_PROFILE_BLOCK}{profile}|{k}" for k in sorted(set(printed)) if k]
+    return blocks
+
+
+def near_coauthor_keys(m: AuthorMention) -> set[str]:
+    """Initials keys of the co-authors printed within ``COAUTHOR_WINDOW`` positions of ``m``
+    (its own key left out): the co-authors a name edge is looked for through, the same pairs
+    :func:`author_block_keys` stores."""
+    own = initials_key(m.name)
+    near = {
+        initials_key(c)
+        for i, c in enumerate(m.coauthors)
+        if abs((i if i < m.position else i + 1) - m.position) <= COAUTHOR_WINDOW
+    }
+    near.discard(own)
+    return near
+
+
 def author_overlap(a: Sequence[str], b: Sequence[str]) -> float | None:
     """Shared surnames over the shorter list (None when a side lists no authors)."""
     if not a or not b:
@@ -552,9 +599,13 @@ def resolve_authors(
     *,
     force_merge: Iterable[tuple[str, str]] = (),
     force_split: Iterable[tuple[str, str]] = (),
+    oversized_pairs: Collection[tuple[str, str]] = (),
 ) -> Resolution:
     """Cluster author mentions. ``work_cluster_of`` maps a work-mention key to its work cluster,
-    so the same person printed on two versions of one work is found."""
+    so the same person printed on two versions of one work is found. ``oversized_pairs`` are
+    ``(own, co-author)`` initials-key pairs known (from the whole database) to be printed
+    together more than ``4 * MAX_BLOCK`` times: they are not compared, as if all their
+    mentions were here."""
     by_key = {m.key: m for m in mentions}
     keys = sorted(by_key)
     exclusive = {
@@ -630,11 +681,14 @@ def resolve_authors(
         own = initials_key(by_key[k].name)
         if not parts[k][1]:
             continue
-        for co in coauthor_keys[k]:
+        # Candidates through nearby co-authors only (the stored blocks' pairs, so the merge's
+        # closure reaches every pair compared here); the confirmation counts all of them.
+        for co in near_coauthor_keys(by_key[k]):
             index[(own, co)].append(k)
     seen: set[tuple[str, str]] = set()
-    for (_, _co), members in sorted(index.items()):
-        if len(members) < 2 or len(members) > MAX_BLOCK * 4:
+    skipped = set(oversized_pairs)
+    for pair_key, members in sorted(index.items()):
+        if len(members) < 2 or len(members) > MAX_BLOCK * 4 or pair_key in skipped:
             continue
         for i, a in enumerate(members):
             for b in members[i + 1 :]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from harvesters.normalize import given_compatible, name_key, name_parts, title_match_key
 from models.authors import Author, AuthorIdentifier, AuthorNameVariant, Authorship, TrackedAuthor
@@ -29,7 +29,8 @@ from models.base import utcnow
 from models.dialect import insert_for
 from models.github.tables import GitHubAuthorRepository, GitHubWorkRepository
 from models.identity import matching
-from models.identity.store import chunks
+from models.identity.store import chunks, update_by_id
+from models.identity.store import core as _core
 from models.identity.tables import (
     AuthorMention,
     AuthorMentionIdentifier,
@@ -90,7 +91,7 @@ def take_merge_lock(session: Session) -> None:
         update(MergeLock).where(MergeLock.id == 1).values(taken_at=utcnow())
     )
     if taken.rowcount == 0:  # a schema made without the migration's seed row
-        session.execute(insert_for(session, MergeLock).on_conflict_do_nothing(), [{"id": 1}])
+        _core(session).execute(insert_for(session, MergeLock).on_conflict_do_nothing(), [{"id": 1}])
         session.execute(update(MergeLock).where(MergeLock.id == 1).values(taken_at=utcnow()))
 
 
@@ -106,27 +107,35 @@ def _work_closure(session: Session, seed: Collection[int]) -> set[int]:
         found: set[int] = set()
         ids = list(frontier)
         for part in chunks(ids):
-            pairs = session.execute(
-                select(MentionIdentifier.scheme, MentionIdentifier.value).where(
-                    MentionIdentifier.mention_id.in_(part)
+            pairs = (
+                _core(session)
+                .execute(
+                    select(MentionIdentifier.scheme, MentionIdentifier.value).where(
+                        MentionIdentifier.mention_id.in_(part)
+                    )
                 )
-            ).all()
+                .all()
+            )
             by_scheme: dict[str, set[str]] = defaultdict(set)
             for scheme, value in pairs:
                 by_scheme[scheme].add(value)
             for scheme, values in by_scheme.items():
                 for vpart in chunks(sorted(values)):
                     found.update(
-                        session.scalars(
+                        _core(session).scalars(
                             select(MentionIdentifier.mention_id).where(
                                 MentionIdentifier.scheme == scheme,
                                 MentionIdentifier.value.in_(vpart),
                             )
                         )
                     )
-            blocks = set(
-                session.scalars(select(MentionBlock.block).where(MentionBlock.mention_id.in_(part)))
-            )
+            blocks = {
+                b
+                for b in _core(session).scalars(
+                    select(MentionBlock.block).where(MentionBlock.mention_id.in_(part))
+                )
+                if not b.startswith(matching.AUTHOR_BLOCK_PREFIXES)
+            }
             for bpart in chunks(sorted(blocks)):
                 small = (
                     select(MentionBlock.block)
@@ -135,13 +144,13 @@ def _work_closure(session: Session, seed: Collection[int]) -> set[int]:
                     .having(func.count() <= matching.MAX_BLOCK)
                 )
                 found.update(
-                    session.scalars(
+                    _core(session).scalars(
                         select(MentionBlock.mention_id).where(MentionBlock.block.in_(small))
                     )
                 )
             works: set[int] = {
                 w
-                for w in session.scalars(
+                for w in _core(session).scalars(
                     select(WorkMention.work_id).where(
                         WorkMention.id.in_(part), WorkMention.work_id.is_not(None)
                     )
@@ -150,7 +159,9 @@ def _work_closure(session: Session, seed: Collection[int]) -> set[int]:
             }
             for wpart in chunks(sorted(works)):
                 found.update(
-                    session.scalars(select(WorkMention.id).where(WorkMention.work_id.in_(wpart)))
+                    _core(session).scalars(
+                        select(WorkMention.id).where(WorkMention.work_id.in_(wpart))
+                    )
                 )
         found |= _override_partners(session, "work", found | frontier)
         frontier = found - members
@@ -158,15 +169,22 @@ def _work_closure(session: Session, seed: Collection[int]) -> set[int]:
     return members
 
 
+def _no_overrides(session: Session, entity: str) -> bool:
+    """True when no operator override of ``entity`` exists (the usual case: one cheap query
+    instead of one per chunk of keys)."""
+    first = select(IdentityOverride.id).where(IdentityOverride.entity == entity).limit(1)
+    return session.scalar(first) is None
+
+
 def _override_partners(session: Session, entity: str, mention_ids: Iterable[int]) -> set[int]:
-    if entity != "work":
+    if entity != "work" or _no_overrides(session, entity):
         return set()
     keys = _keys_of(session, mention_ids)
     if not keys:
         return set()
     partners: set[str] = set()
     for part in chunks(sorted(keys)):
-        rows = session.execute(
+        rows = _core(session).execute(
             select(IdentityOverride.left_key, IdentityOverride.right_key).where(
                 IdentityOverride.entity == "work",
                 or_(IdentityOverride.left_key.in_(part), IdentityOverride.right_key.in_(part)),
@@ -177,22 +195,26 @@ def _override_partners(session: Session, entity: str, mention_ids: Iterable[int]
     partners -= keys
     found: set[int] = set()
     for part in chunks(sorted(partners)):
-        found.update(session.scalars(select(WorkMention.id).where(WorkMention.key.in_(part))))
+        found.update(
+            _core(session).scalars(select(WorkMention.id).where(WorkMention.key.in_(part)))
+        )
     return found
 
 
 def _keys_of(session: Session, mention_ids: Iterable[int]) -> set[str]:
     keys: set[str] = set()
     for part in chunks(sorted(set(mention_ids))):
-        keys.update(session.scalars(select(WorkMention.key).where(WorkMention.id.in_(part))))
+        keys.update(_core(session).scalars(select(WorkMention.key).where(WorkMention.id.in_(part))))
     return keys
 
 
 def _overrides(session: Session, entity: str, keys: set[str]) -> tuple[list, list]:
     merges: list[tuple[str, str]] = []
     splits: list[tuple[str, str]] = []
+    if _no_overrides(session, entity):
+        return merges, splits
     for part in chunks(sorted(keys)):
-        rows = session.execute(
+        rows = _core(session).execute(
             select(
                 IdentityOverride.action, IdentityOverride.left_key, IdentityOverride.right_key
             ).where(IdentityOverride.entity == entity, IdentityOverride.left_key.in_(part))
@@ -236,11 +258,12 @@ def merge_mentions(session: Session, seed: Collection[int]) -> MergeCounts:
         for k in cluster:
             work_of_key[k] = work_id
 
-    _write_works(session, resolution.clusters, assignment, loaded)
+    parsed = _parsed_records(session, (m.source_record_id for m in loaded.values()))
+    _write_works(session, resolution.clusters, assignment, loaded, parsed)
     _move_work_references(session, absorbed)
     _write_mention_work_ids(session, loaded, work_of_key)
     _write_work_identifiers(session, resolution.clusters, assignment, loaded, absorbed)
-    _write_work_links(session, resolution.clusters, assignment, loaded)
+    _write_work_links(session, resolution.clusters, assignment, loaded, parsed)
     counts.decisions = _write_decisions(session, "work", keys, resolution.decisions)
     affected = {wid for wid, _ in assignment}
     _delete_absorbed(session, Work, "work", absorbed)
@@ -259,7 +282,7 @@ def _load_work_mentions(
     loaded: dict[str, _Loaded] = {}
     raw: dict[int, Any] = {}
     for part in chunks(sorted(members)):
-        for row in session.execute(
+        for row in _core(session).execute(
             select(
                 WorkMention.id,
                 WorkMention.key,
@@ -276,7 +299,7 @@ def _load_work_mentions(
             raw[row.id] = row
     names: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for part in chunks(sorted(raw)):
-        for mention_id, position, name in session.execute(
+        for mention_id, position, name in _core(session).execute(
             select(AuthorMention.work_mention_id, AuthorMention.position, AuthorMention.name).where(
                 AuthorMention.work_mention_id.in_(part)
             )
@@ -301,7 +324,7 @@ def _load_work_mentions(
 
 
 def _next_id(session: Session, table: type[Any]) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(table.id), 0))) or 0) + 1
+    return int(_core(session).scalar(select(func.coalesce(func.max(table.id), 0))) or 0) + 1
 
 
 def _assign_ids(
@@ -344,9 +367,8 @@ def _parsed_records(session: Session, record_ids: Iterable[int]) -> dict[int, di
     found: dict[int, dict[str, Any]] = {}
     for part in chunks(sorted(set(record_ids))):
         found.update(
-            session.execute(
-                select(SourceRecord.id, SourceRecord.parsed).where(SourceRecord.id.in_(part))
-            )
+            _core(session)
+            .execute(select(SourceRecord.id, SourceRecord.parsed).where(SourceRecord.id.in_(part)))
             .tuples()
             .all()
         )
@@ -377,8 +399,8 @@ def _write_works(
     clusters: list[list[str]],
     assignment: list[tuple[int, bool]],
     loaded: Mapping[str, _Loaded],
+    parsed: Mapping[int, dict[str, Any]],
 ) -> None:
-    parsed = _parsed_records(session, (m.source_record_id for m in loaded.values()))
     now = utcnow()
     new_rows, updates = [], []
     for cluster, (work_id, is_new) in zip(clusters, assignment, strict=True):
@@ -401,11 +423,9 @@ def _write_works(
     if new_rows:
         stmt = insert_for(session, Work)
         for part in chunks(new_rows):
-            session.execute(stmt, list(part))
+            _core(session).execute(stmt, list(part))
         _bump_sequence(session, "work")
-    if updates:
-        for part in chunks(updates):
-            session.execute(update(Work), list(part))
+    update_by_id(session, Work, updates)
 
 
 def _work_row(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -506,9 +526,8 @@ def _write_mention_work_ids(
     ]
     if not changed:
         return
-    for part in chunks(changed):
-        session.execute(update(WorkMention), [{"id": m, "work_id": w} for m, _, w in part])
-        session.execute(update(SourceRecord), [{"id": r, "work_id": w} for _, r, w in part])
+    update_by_id(session, WorkMention, [{"id": m, "work_id": w} for m, _, w in changed])
+    update_by_id(session, SourceRecord, [{"id": r, "work_id": w} for _, r, w in changed])
 
 
 def _write_work_identifiers(
@@ -520,11 +539,11 @@ def _write_work_identifiers(
 ) -> None:
     work_ids = sorted({w for w, _ in assignment} | set(absorbed))
     for part in chunks(work_ids):
-        session.execute(delete(WorkIdentifier).where(WorkIdentifier.work_id.in_(part)))
+        _core(session).execute(delete(WorkIdentifier).where(WorkIdentifier.work_id.in_(part)))
     row_ids = [m.row_id for m in loaded.values()]
     by_mention: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for part in chunks(sorted(row_ids)):
-        for mention_id, scheme, value in session.execute(
+        for mention_id, scheme, value in _core(session).execute(
             select(MentionIdentifier.mention_id, MentionIdentifier.scheme, MentionIdentifier.value)
             .where(MentionIdentifier.mention_id.in_(part))
             .order_by(MentionIdentifier.id)
@@ -545,7 +564,7 @@ def _write_work_identifiers(
             index_elements=["scheme", "value"]
         )
         for part in chunks(list(rows.values())):
-            session.execute(stmt, list(part))
+            _core(session).execute(stmt, list(part))
 
 
 def _write_work_links(
@@ -553,8 +572,8 @@ def _write_work_links(
     clusters: list[list[str]],
     assignment: list[tuple[int, bool]],
     loaded: Mapping[str, _Loaded],
+    parsed: Mapping[int, dict[str, Any]],
 ) -> None:
-    parsed = _parsed_records(session, (m.source_record_id for m in loaded.values()))
     rows: dict[tuple[int, str], dict[str, Any]] = {}
     for cluster, (work_id, _) in zip(clusters, assignment, strict=True):
         for m in _ranked(loaded[k] for k in cluster):
@@ -587,19 +606,19 @@ def _write_work_links(
             index_elements=["work_id", "url"]
         )
         for part in chunks(list(rows.values())):
-            session.execute(stmt, list(part))
+            _core(session).execute(stmt, list(part))
 
 
 def _write_decisions(
     session: Session, entity: str, keys: set[str], decisions: list[matching.Decision]
 ) -> int:
+    # One DELETE per side: SQLite scans the whole table for "left IN (...) OR right IN (...)",
+    # which made this grow with the decision log; each side alone uses its index.
     for part in chunks(sorted(keys)):
-        session.execute(
-            delete(MergeDecision).where(
-                MergeDecision.entity == entity,
-                or_(MergeDecision.left_key.in_(part), MergeDecision.right_key.in_(part)),
+        for side in (MergeDecision.left_key, MergeDecision.right_key):
+            _core(session).execute(
+                delete(MergeDecision).where(MergeDecision.entity == entity, side.in_(part))
             )
-        )
     now = utcnow()
     rows = [
         {
@@ -617,7 +636,7 @@ def _write_decisions(
     if rows:
         stmt = insert_for(session, MergeDecision)
         for part in chunks(rows):
-            session.execute(stmt, list(part))
+            _core(session).execute(stmt, list(part))
     return len(rows)
 
 
@@ -639,11 +658,13 @@ def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> Mer
     seed: set[int] = set()
     for part in chunks(sorted(set(work_mention_ids))):
         seed.update(
-            session.scalars(select(AuthorMention.id).where(AuthorMention.work_mention_id.in_(part)))
+            _core(session).scalars(
+                select(AuthorMention.id).where(AuthorMention.work_mention_id.in_(part))
+            )
         )
     if not seed:
         return counts
-    members = _author_closure(session, seed | _author_override_partners(session, seed))
+    members, oversized = _author_closure(session, seed | _author_override_partners(session, seed))
     loaded, mentions, work_cluster = _load_author_mentions(session, members)
     counts.mentions = len(members)
     merges, splits = _overrides(session, "author", set(loaded) | _tracked_keys(session))
@@ -653,6 +674,7 @@ def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> Mer
         work_cluster,
         force_merge=[p for p in merges if not p[0].startswith("tracked:")],
         force_split=[p for p in splits if not p[0].startswith("tracked:")],
+        oversized_pairs=oversized,
     )
     anchors = _author_anchors(session, mentions)
     current = [
@@ -666,84 +688,191 @@ def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> Mer
     _write_authors(session, resolution.clusters, assignment, by_key)
     _move_author_references(session, absorbed)
     changed = []
+    touched_mentions: set[int] = set()
     for cluster, (author_id, _) in zip(resolution.clusters, assignment, strict=True):
         for k in cluster:
             if loaded[k].author_id != author_id:
                 changed.append({"id": loaded[k].row_id, "author_id": author_id})
-    for part in chunks(changed):
-        session.execute(update(AuthorMention), list(part))
+                touched_mentions.add(loaded[k].work_mention_id)
+    update_by_id(session, AuthorMention, changed)
     _write_author_identifiers(session, resolution.clusters, assignment, by_key)
     reviews = _tracked_candidates(session, resolution.clusters, assignment, by_key)
     _write_decisions(session, "author", set(loaded), resolution.decisions + reviews)
     _delete_absorbed(session, Author, "author", absorbed)
-    touched_mentions = {loaded[k].work_mention_id for k in loaded}
+    # Only an author mention whose author changed changes an authorship (the works whose
+    # mentions were rewritten are rebuilt by the caller anyway).
     works: set[int] = set()
     for part in chunks(sorted(touched_mentions)):
         works.update(
             w
-            for w in session.scalars(select(WorkMention.work_id).where(WorkMention.id.in_(part)))
+            for w in _core(session).scalars(
+                select(WorkMention.work_id).where(WorkMention.id.in_(part))
+            )
             if w is not None
         )
     counts.affected_works = works
     return counts
 
 
-def _author_closure(session: Session, seed: Collection[int]) -> set[int]:
+def _author_closure(
+    session: Session, seed: Collection[int]
+) -> tuple[set[int], set[tuple[str, str]]]:
+    """``seed`` grown to every author mention an edge of ``matching.resolve_authors`` can
+    reach: a shared strong id, a shared author block (``matching.author_block_keys``), the same
+    surname on one work cluster, the same current author. Returns the mentions and the
+    ``(own, co-author)`` pairs whose block is too large to compare (their mentions are left
+    out; the matcher skips those pairs as it would with all of them loaded)."""
     members = set(seed)
     frontier = set(seed)
+    oversized: set[tuple[str, str]] = set()
+    followed: dict[str, set[str]] = {}
     for _ in range(MAX_CLOSURE_ROUNDS):
         if not frontier:
             break
         found: set[int] = set()
         for part in chunks(sorted(frontier)):
-            pairs = session.execute(
-                select(AuthorMentionIdentifier.scheme, AuthorMentionIdentifier.value).where(
-                    AuthorMentionIdentifier.author_mention_id.in_(part)
+            pairs = (
+                _core(session)
+                .execute(
+                    select(AuthorMentionIdentifier.scheme, AuthorMentionIdentifier.value).where(
+                        AuthorMentionIdentifier.author_mention_id.in_(part)
+                    )
                 )
-            ).all()
+                .all()
+            )
             for scheme, values in _group((s, v) for s, v in pairs).items():
                 for vpart in chunks(sorted(values)):
                     found.update(
-                        session.scalars(
+                        _core(session).scalars(
                             select(AuthorMentionIdentifier.author_mention_id).where(
                                 AuthorMentionIdentifier.scheme == scheme,
                                 AuthorMentionIdentifier.value.in_(vpart),
                             )
                         )
                     )
-            initials = set(
-                session.scalars(
-                    select(AuthorMention.initials_key).where(AuthorMention.id.in_(part))
+            rows = (
+                _core(session)
+                .execute(
+                    select(
+                        AuthorMention.work_mention_id,
+                        AuthorMention.name,
+                        AuthorMention.initials_key,
+                        AuthorMention.author_id,
+                    ).where(AuthorMention.id.in_(part))
                 )
+                .all()
             )
-            for ipart in chunks(sorted(initials)):
+            authors = sorted({r.author_id for r in rows if r.author_id is not None})
+            for apart in chunks(authors):
                 found.update(
-                    session.scalars(
-                        select(AuthorMention.id).where(AuthorMention.initials_key.in_(ipart))
-                    )
-                )
-            authors: set[int] = {
-                a
-                for a in session.scalars(
-                    select(AuthorMention.author_id).where(
-                        AuthorMention.id.in_(part), AuthorMention.author_id.is_not(None)
-                    )
-                )
-                if a is not None
-            }
-            for apart in chunks(sorted(authors)):
-                found.update(
-                    session.scalars(
+                    _core(session).scalars(
                         select(AuthorMention.id).where(AuthorMention.author_id.in_(apart))
                     )
                 )
+            found |= _same_work_surnames(session, rows)
+            found |= _block_partners(session, rows, followed, oversized)
         frontier = found - members
         members |= found
-    return members
+    return members, oversized
+
+
+def _same_work_surnames(session: Session, rows: Iterable[Any]) -> set[int]:
+    """Author mentions with the surname of one of ``rows`` on a mention of the same work."""
+    wanted: dict[int, set[str]] = defaultdict(set)  # work mention -> surnames
+    for r in rows:
+        wanted[r.work_mention_id].add(name_parts(r.name)[1])
+    surnames: dict[int, set[str]] = defaultdict(set)  # work -> surnames
+    for part in chunks(sorted(wanted)):
+        for mention_id, work_id in _core(session).execute(
+            select(WorkMention.id, WorkMention.work_id).where(
+                WorkMention.id.in_(part), WorkMention.work_id.is_not(None)
+            )
+        ):
+            surnames[work_id] |= wanted[mention_id]
+    found: set[int] = set()
+    for part in chunks(sorted(surnames)):
+        for author_mention_id, name, work_id in _core(session).execute(
+            select(AuthorMention.id, AuthorMention.name, WorkMention.work_id)
+            .join(WorkMention, WorkMention.id == AuthorMention.work_mention_id)
+            .where(WorkMention.work_id.in_(part))
+        ):
+            if name_parts(name)[1] in surnames[work_id]:
+                found.add(author_mention_id)
+    return found
+
+
+def _block_partners(
+    session: Session,
+    rows: Iterable[Any],
+    followed: dict[str, set[str]],
+    oversized: set[tuple[str, str]],
+) -> set[int]:
+    """Author mentions sharing an author block, and the initials key it was shared for, with
+    one of ``rows``. ``followed`` holds the keys each block was already followed for in this
+    closure (nothing new there); pairs whose block is too large go to ``oversized``."""
+    own: dict[int, set[str]] = defaultdict(set)  # work mention -> initials keys in ``rows``
+    for r in rows:
+        own[r.work_mention_id].add(r.initials_key)
+    todo: dict[str, set[str]] = defaultdict(set)  # block -> initials keys to follow it for
+    is_author_block = or_(
+        *(MentionBlock.block.startswith(prefix) for prefix in matching.AUTHOR_BLOCK_PREFIXES)
+    )
+    # Only blocks another mention holds too: most are held by their own mention alone.
+    other = aliased(MentionBlock)
+    shared = (
+        select(other.id)
+        .where(other.block == MentionBlock.block, other.mention_id != MentionBlock.mention_id)
+        .exists()
+    )
+    for part in chunks(sorted(own)):
+        for mention_id, block in _core(session).execute(
+            select(MentionBlock.mention_id, MentionBlock.block).where(
+                MentionBlock.mention_id.in_(part), is_author_block, shared
+            )
+        ):
+            todo[block] |= (_block_keys(block) & own[mention_id]) - followed.get(block, set())
+    todo = defaultdict(set, {b: keys for b, keys in todo.items() if keys})
+    holders: dict[str, set[int]] = defaultdict(set)
+    for bpart in chunks(sorted(todo)):
+        for mention_id, block in _core(session).execute(
+            select(MentionBlock.mention_id, MentionBlock.block).where(MentionBlock.block.in_(bpart))
+        ):
+            holders[block].add(mention_id)
+    keys_on: dict[int, set[str]] = defaultdict(set)  # work mention -> keys to take from it
+    for block, keys in todo.items():
+        followed.setdefault(block, set()).update(keys)
+        held = holders[block]
+        if len(held) < 2:
+            continue  # only the mention itself: no partner there
+        if block.startswith(matching.AUTHOR_PAIR_BLOCK) and len(held) > 4 * matching.MAX_BLOCK:
+            a, _, b = block[len(matching.AUTHOR_PAIR_BLOCK) :].partition("|")
+            oversized.update({(a, b), (b, a)})
+            continue
+        for mention_id in held:
+            keys_on[mention_id] |= keys
+    found: set[int] = set()
+    for part in chunks(sorted(keys_on)):
+        for author_mention_id, mention_id, initials in _core(session).execute(
+            select(
+                AuthorMention.id, AuthorMention.work_mention_id, AuthorMention.initials_key
+            ).where(AuthorMention.work_mention_id.in_(part))
+        ):
+            if initials in keys_on[mention_id]:
+                found.add(author_mention_id)
+    return found
+
+
+def _block_keys(block: str) -> set[str]:
+    """The initials keys an author block is about (none for a work block)."""
+    if block.startswith(matching.AUTHOR_PAIR_BLOCK):
+        return set(block[len(matching.AUTHOR_PAIR_BLOCK) :].split("|", 1))
+    if block.startswith(matching.AUTHOR_PROFILE_BLOCK):
+        return {block.rpartition("|")[2]}
+    return set()
 
 
 def _tracked_keys(session: Session) -> set[str]:
-    return {tracked_key(i) for i in session.scalars(select(TrackedAuthor.id))}
+    return {tracked_key(i) for i in _core(session).scalars(select(TrackedAuthor.id))}
 
 
 def _with_tracked_overrides(
@@ -763,9 +892,11 @@ def _with_tracked_overrides(
 
 def _author_override_partners(session: Session, seed: Collection[int]) -> set[int]:
     """Author mentions named by an override together with one of ``seed``."""
+    if _no_overrides(session, "author"):
+        return set()
     keys: dict[str, int] = {}
     for part in chunks(sorted(seed)):
-        for mention_id, work_key, position in session.execute(
+        for mention_id, work_key, position in _core(session).execute(
             select(AuthorMention.id, WorkMention.key, AuthorMention.position)
             .join(WorkMention, WorkMention.id == AuthorMention.work_mention_id)
             .where(AuthorMention.id.in_(part))
@@ -773,7 +904,7 @@ def _author_override_partners(session: Session, seed: Collection[int]) -> set[in
             keys[f"{work_key}#{position}"] = mention_id
     partners: set[str] = set()
     for part in chunks(sorted(keys)):
-        for left, right in session.execute(
+        for left, right in _core(session).execute(
             select(IdentityOverride.left_key, IdentityOverride.right_key).where(
                 IdentityOverride.entity == "author",
                 or_(IdentityOverride.left_key.in_(part), IdentityOverride.right_key.in_(part)),
@@ -783,7 +914,7 @@ def _author_override_partners(session: Session, seed: Collection[int]) -> set[in
     # Mentions an operator gave to a tracked person are few; always re-read them, so a merge
     # started anywhere in that person's cluster keeps them.
     partners.update(
-        session.scalars(
+        _core(session).scalars(
             select(IdentityOverride.right_key).where(
                 IdentityOverride.entity == "author",
                 IdentityOverride.action == "merge",
@@ -795,7 +926,7 @@ def _author_override_partners(session: Session, seed: Collection[int]) -> set[in
     for key in sorted(partners - set(keys)):
         work_key, _, position = key.rpartition("#")
         found.update(
-            session.scalars(
+            _core(session).scalars(
                 select(AuthorMention.id)
                 .join(WorkMention, WorkMention.id == AuthorMention.work_mention_id)
                 .where(WorkMention.key == work_key, AuthorMention.position == int(position))
@@ -816,21 +947,25 @@ def _load_author_mentions(
 ) -> tuple[dict[str, _AuthorLoaded], list[matching.AuthorMention], dict[str, str]]:
     rows: list[Any] = []
     for part in chunks(sorted(members)):
-        rows += session.execute(
-            select(
-                AuthorMention.id,
-                AuthorMention.work_mention_id,
-                AuthorMention.position,
-                AuthorMention.name,
-                AuthorMention.ids,
-                AuthorMention.author_id,
-            ).where(AuthorMention.id.in_(part))
-        ).all()
+        rows += (
+            _core(session)
+            .execute(
+                select(
+                    AuthorMention.id,
+                    AuthorMention.work_mention_id,
+                    AuthorMention.position,
+                    AuthorMention.name,
+                    AuthorMention.ids,
+                    AuthorMention.author_id,
+                ).where(AuthorMention.id.in_(part))
+            )
+            .all()
+        )
     work_mention_ids = sorted({r.work_mention_id for r in rows})
     works: dict[int, Any] = {}
     printed: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for part in chunks(work_mention_ids):
-        for w in session.execute(
+        for w in _core(session).execute(
             select(
                 WorkMention.id,
                 WorkMention.key,
@@ -840,12 +975,13 @@ def _load_author_mentions(
             ).where(WorkMention.id.in_(part))
         ):
             works[w.id] = w
-        for mention_id, position, name in session.execute(
+        for mention_id, position, name in _core(session).execute(
             select(AuthorMention.work_mention_id, AuthorMention.position, AuthorMention.name).where(
                 AuthorMention.work_mention_id.in_(part)
             )
         ):
             printed[mention_id].append((position, name))
+    in_order = {mention_id: sorted(names) for mention_id, names in printed.items()}
     loaded: dict[str, _AuthorLoaded] = {}
     mentions = []
     work_cluster: dict[str, str] = {}
@@ -862,9 +998,7 @@ def _load_author_mentions(
                 ids=dict(r.ids or {}),
                 work_key=w.key,
                 position=r.position,
-                coauthors=tuple(
-                    n for p, n in sorted(printed[r.work_mention_id]) if p != r.position
-                ),
+                coauthors=tuple(n for p, n in in_order[r.work_mention_id] if p != r.position),
                 venue=w.venue,
                 year=w.year,
             )
@@ -885,7 +1019,7 @@ def _author_anchors(
     anchors: dict[str, list[int]] = defaultdict(list)
     for scheme, values in _group(wanted).items():
         for vpart in chunks(sorted(values)):
-            for value, author_id in session.execute(
+            for value, author_id in _core(session).execute(
                 select(AuthorIdentifier.value, AuthorIdentifier.author_id).where(
                     AuthorIdentifier.scheme == scheme, AuthorIdentifier.value.in_(vpart)
                 )
@@ -910,9 +1044,11 @@ def _tracked_candidates(
     tracked "Adrian Del Maestro"; "Tobias Windisch" on a paper fetched by id) but are not in
     their cluster: kept apart, and recorded as ``review`` so ``show`` lists them and an
     operator can confirm with a force-merge."""
-    tracked = session.execute(
-        select(TrackedAuthor.id, TrackedAuthor.name, TrackedAuthor.author_id)
-    ).all()
+    tracked = (
+        _core(session)
+        .execute(select(TrackedAuthor.id, TrackedAuthor.name, TrackedAuthor.author_id))
+        .all()
+    )
     by_surname: dict[str, list[Any]] = defaultdict(list)
     for row in tracked:
         by_surname[name_parts(row.name)[1]].append(row)
@@ -962,7 +1098,8 @@ def _write_authors(
     kept_ids = sorted(a for a, new in assignment if not new)
     for part in chunks(kept_ids):
         tracked_names.update(
-            session.execute(
+            _core(session)
+            .execute(
                 select(TrackedAuthor.author_id, TrackedAuthor.name).where(
                     TrackedAuthor.author_id.in_(part)
                 )
@@ -972,7 +1109,7 @@ def _write_authors(
         )
     stored: dict[int, tuple[str, str]] = {}
     for part in chunks(kept_ids):
-        for author_id, shown, key in session.execute(
+        for author_id, shown, key in _core(session).execute(
             select(Author.id, Author.display_name, Author.name_key).where(Author.id.in_(part))
         ):
             stored[author_id] = (shown, key)
@@ -990,16 +1127,15 @@ def _write_authors(
     if new_rows:
         stmt = insert_for(session, Author)
         for part in chunks(new_rows):
-            session.execute(stmt, list(part))
+            _core(session).execute(stmt, list(part))
         _bump_sequence(session, "author")
-    for part in chunks(updates):
-        session.execute(update(Author), list(part))
+    update_by_id(session, Author, updates)
     if variants:
         stmt = insert_for(session, AuthorNameVariant).on_conflict_do_nothing(
             index_elements=["author_id", "name"]
         )
         for part in chunks(variants):
-            session.execute(stmt, list(part))
+            _core(session).execute(stmt, list(part))
 
 
 def _move_author_references(session: Session, absorbed: Mapping[int, int]) -> None:
@@ -1043,23 +1179,26 @@ def _write_author_identifiers(
     # An id that moved with its mentions to another cluster follows them.
     for scheme, values in _group(rows).items():
         for vpart in chunks(sorted(values)):
-            existing = session.execute(
-                select(
-                    AuthorIdentifier.id, AuthorIdentifier.value, AuthorIdentifier.author_id
-                ).where(AuthorIdentifier.scheme == scheme, AuthorIdentifier.value.in_(vpart))
-            ).all()
+            existing = (
+                _core(session)
+                .execute(
+                    select(
+                        AuthorIdentifier.id, AuthorIdentifier.value, AuthorIdentifier.author_id
+                    ).where(AuthorIdentifier.scheme == scheme, AuthorIdentifier.value.in_(vpart))
+                )
+                .all()
+            )
             moves = [
                 {"id": i, "author_id": rows[(scheme, v)]["author_id"]}
                 for i, v, a in existing
                 if a != rows[(scheme, v)]["author_id"]
             ]
-            for part in chunks(moves):
-                session.execute(update(AuthorIdentifier), list(part))
+            update_by_id(session, AuthorIdentifier, moves)
     stmt = insert_for(session, AuthorIdentifier).on_conflict_do_nothing(
         index_elements=["scheme", "value"]
     )
     for part in chunks(list(rows.values())):
-        session.execute(stmt, list(part))
+        _core(session).execute(stmt, list(part))
 
 
 # ----------------------------------------------------------------------------- authorships
@@ -1072,7 +1211,7 @@ def rebuild_authorships(session: Session, work_ids: Collection[int]) -> None:
         return
     members: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     for part in chunks(ids):
-        for mention_id, key, source, work_id in session.execute(
+        for mention_id, key, source, work_id in _core(session).execute(
             select(WorkMention.id, WorkMention.key, WorkMention.source, WorkMention.work_id).where(
                 WorkMention.work_id.in_(part)
             )
@@ -1081,7 +1220,7 @@ def rebuild_authorships(session: Session, work_ids: Collection[int]) -> None:
     authors: dict[int, list[Any]] = defaultdict(list)
     all_mentions = sorted(m for ms in members.values() for m, _, _ in ms)
     for part in chunks(all_mentions):
-        for row in session.execute(
+        for row in _core(session).execute(
             select(
                 AuthorMention.work_mention_id,
                 AuthorMention.position,
@@ -1118,7 +1257,7 @@ def rebuild_authorships(session: Session, work_ids: Collection[int]) -> None:
         wanted[row["work_id"]].append(_authorship_key(row))
     stored: dict[int, list[tuple]] = defaultdict(list)
     for part in chunks(ids):
-        for row in session.execute(
+        for row in _core(session).execute(
             select(
                 Authorship.work_id,
                 Authorship.author_id,
@@ -1131,13 +1270,13 @@ def rebuild_authorships(session: Session, work_ids: Collection[int]) -> None:
             stored[row.work_id].append(_authorship_key(row._mapping))
     changed = [w for w in ids if sorted(stored.get(w, [])) != sorted(wanted.get(w, []))]
     for part in chunks(changed):
-        session.execute(delete(Authorship).where(Authorship.work_id.in_(part)))
+        _core(session).execute(delete(Authorship).where(Authorship.work_id.in_(part)))
     changed_set = set(changed)
     rows = [r for r in rows if r["work_id"] in changed_set]
     if rows:
         stmt = insert_for(session, Authorship)
         for part in chunks(rows):
-            session.execute(stmt, list(part))
+            _core(session).execute(stmt, list(part))
 
 
 def _authorship_key(row: Mapping[str, Any]) -> tuple:
@@ -1155,5 +1294,5 @@ def _authorship_key(row: Mapping[str, Any]) -> tuple:
 
 def merge_all(session: Session) -> MergeCounts:
     """Re-cluster every mention (after an override, a rule change or a migration)."""
-    ids = list(session.scalars(select(WorkMention.id).order_by(WorkMention.id)))
+    ids = list(_core(session).scalars(select(WorkMention.id).order_by(WorkMention.id)))
     return merge_mentions(session, ids)
