@@ -29,7 +29,7 @@ from models.base import utcnow
 from models.dialect import insert_for
 from models.github.tables import GitHubAuthorRepository, GitHubWorkRepository
 from models.identity import matching
-from models.identity.store import chunks, update_by_id
+from models.identity.store import chunks, insert_new_rows, update_by_id
 from models.identity.store import core as _core
 from models.identity.tables import (
     AuthorMention,
@@ -982,6 +982,11 @@ def _load_author_mentions(
         ):
             printed[mention_id].append((position, name))
     in_order = {mention_id: sorted(names) for mention_id, names in printed.items()}
+    # A work's printed names and where each position stands among them, once per work: a
+    # mention's co-authors are the names around its own (was a scan per author: quadratic
+    # in a work's author count).
+    names_of = {m: tuple(n for _, n in ps) for m, ps in in_order.items()}
+    index_of = {m: {p: i for i, (p, _) in enumerate(ps)} for m, ps in in_order.items()}
     loaded: dict[str, _AuthorLoaded] = {}
     mentions = []
     work_cluster: dict[str, str] = {}
@@ -998,12 +1003,19 @@ def _load_author_mentions(
                 ids=dict(r.ids or {}),
                 work_key=w.key,
                 position=r.position,
-                coauthors=tuple(n for p, n in in_order[r.work_mention_id] if p != r.position),
+                coauthors=_without(
+                    names_of[r.work_mention_id], index_of[r.work_mention_id], r.position
+                ),
                 venue=w.venue,
                 year=w.year,
             )
         )
     return loaded, mentions, work_cluster
+
+
+def _without(names: tuple[str, ...], index: Mapping[int, int], position: int) -> tuple[str, ...]:
+    at = index.get(position)
+    return names if at is None else names[:at] + names[at + 1 :]
 
 
 def _author_anchors(
@@ -1272,11 +1284,8 @@ def rebuild_authorships(session: Session, work_ids: Collection[int]) -> None:
     for part in chunks(changed):
         _core(session).execute(delete(Authorship).where(Authorship.work_id.in_(part)))
     changed_set = set(changed)
-    rows = [r for r in rows if r["work_id"] in changed_set]
-    if rows:
-        stmt = insert_for(session, Authorship)
-        for part in chunks(rows):
-            _core(session).execute(stmt, list(part))
+    # Their old authorships were deleted just above: nothing to conflict with.
+    insert_new_rows(session, Authorship, [r for r in rows if r["work_id"] in changed_set])
 
 
 def _authorship_key(row: Mapping[str, Any]) -> tuple:
