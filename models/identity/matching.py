@@ -465,8 +465,11 @@ def resolve_works(
     *,
     force_merge: Iterable[tuple[str, str]] = (),
     force_split: Iterable[tuple[str, str]] = (),
+    oversized_blocks: Collection[str] = (),
 ) -> Resolution:
-    """Cluster work mentions; returns the clusters and every decision taken."""
+    """Cluster work mentions; returns the clusters and every decision taken.
+    ``oversized_blocks`` are blocks known (from the whole database) to hold more than
+    ``MAX_BLOCK`` mentions: they are not compared, as if all their mentions were here."""
     by_key = {m.key: m for m in mentions}
     keys = sorted(by_key)
     exclusive = {
@@ -495,8 +498,9 @@ def resolve_works(
         for block in work_block_keys(prepared[k]):
             blocks[block].append(k)
     pairs: set[tuple[str, str]] = set()
-    for members in blocks.values():
-        if 1 < len(members) <= MAX_BLOCK:
+    skipped = set(oversized_blocks)
+    for block, members in blocks.items():
+        if 1 < len(members) <= MAX_BLOCK and block[:255] not in skipped:
             for i, a in enumerate(members):
                 for b in members[i + 1 :]:
                     pairs.add((a, b))

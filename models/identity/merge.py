@@ -98,9 +98,16 @@ def take_merge_lock(session: Session) -> None:
 # ----------------------------------------------------------------------------- closure
 
 
-def _work_closure(session: Session, seed: Collection[int]) -> set[int]:
+def _work_closure(session: Session, seed: Collection[int]) -> tuple[set[int], set[str]]:
+    """``seed`` grown to every work mention an edge of ``matching.resolve_works`` can reach (a
+    shared identifier, a shared work block of at most ``MAX_BLOCK`` mentions, the same current
+    work, an override). Returns the mentions and the blocks of theirs that more than
+    ``MAX_BLOCK`` stored mentions share: the matcher compares none of those, so whether two
+    mentions meet in one does not depend on what else was loaded with them."""
     members = set(seed)
     frontier = set(seed)
+    followed: set[str] = set()
+    oversized: set[str] = set()
     for _ in range(MAX_CLOSURE_ROUNDS):
         if not frontier:
             break
@@ -136,18 +143,25 @@ def _work_closure(session: Session, seed: Collection[int]) -> set[int]:
                 )
                 if not b.startswith(matching.AUTHOR_BLOCK_PREFIXES)
             }
+            blocks -= followed  # all their holders were found in an earlier round
+            followed |= blocks
             for bpart in chunks(sorted(blocks)):
-                small = (
-                    select(MentionBlock.block)
+                small: list[str] = []
+                for block, holders in _core(session).execute(
+                    select(MentionBlock.block, func.count())
                     .where(MentionBlock.block.in_(bpart))
                     .group_by(MentionBlock.block)
-                    .having(func.count() <= matching.MAX_BLOCK)
-                )
-                found.update(
-                    _core(session).scalars(
-                        select(MentionBlock.mention_id).where(MentionBlock.block.in_(small))
+                ):
+                    if holders > matching.MAX_BLOCK:
+                        oversized.add(block)
+                    elif holders > 1:
+                        small.append(block)
+                for spart in chunks(small):
+                    found.update(
+                        _core(session).scalars(
+                            select(MentionBlock.mention_id).where(MentionBlock.block.in_(spart))
+                        )
                     )
-                )
             works: set[int] = {
                 w
                 for w in _core(session).scalars(
@@ -166,7 +180,7 @@ def _work_closure(session: Session, seed: Collection[int]) -> set[int]:
         found |= _override_partners(session, "work", found | frontier)
         frontier = found - members
         members |= found
-    return members
+    return members, oversized
 
 
 def _no_overrides(session: Session, entity: str) -> bool:
@@ -241,12 +255,14 @@ def merge_mentions(session: Session, seed: Collection[int]) -> MergeCounts:
     counts = MergeCounts()
     if not seed:
         return counts
-    members = _work_closure(session, seed)
+    members, oversized_blocks = _work_closure(session, seed)
     counts.mentions = len(members)
     loaded, mentions = _load_work_mentions(session, members)
     keys = set(loaded)
     merges, splits = _overrides(session, "work", keys)
-    resolution = matching.resolve_works(mentions, force_merge=merges, force_split=splits)
+    resolution = matching.resolve_works(
+        mentions, force_merge=merges, force_split=splits, oversized_blocks=oversized_blocks
+    )
     assignment, absorbed = _assign_ids(
         [[loaded[k].work_id for k in cluster] for cluster in resolution.clusters],
         _next_id(session, Work),

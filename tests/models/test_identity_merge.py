@@ -29,8 +29,10 @@ from harvesters.acl.parse import parse_collection
 from harvesters.records import AuthorName, WorkRecord
 from models.authors import Author, Authorship
 from models.engine import make_engine, session_factory
+from models.identity import matching
 from models.identity.merge import merge_all
 from models.identity.overrides import add_override
+from models.identity.store import as_matching_mention
 from models.identity.tables import AuthorMention, MergeDecision, WorkMention
 from models.loader import load_batch
 from models.migrate import upgrade
@@ -321,3 +323,59 @@ def test_a_database_written_before_the_identity_layer_upgrades_and_remerges(
     assert mentions == work_records and unattached == 0
     assert works == before["works"]  # downstream readers keep their work ids
     assert record_work == before["record_work"]
+
+
+def _block_test_record(source: str, number: int, title: str, year: int) -> WorkRecord:
+    return WorkRecord(
+        source=source,
+        source_id=str(number),
+        title=title,
+        raw=f"constructed record {source}:{number}",
+        raw_format="text",
+        year=year,
+        authors=(AuthorName("J. Smith"), AuthorName("K. Lee")),
+    )
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_two_mentions_meeting_only_in_an_oversized_block_are_kept_apart_in_any_batch(
+    kind: str, tmp_path: Path
+) -> None:
+    """Constructed records: more than MAX_BLOCK papers by J. Smith whose titles start with
+    "Learning" fill the block ``a:smith:learning``, which the merge's closure no longer follows.
+    Two reworded titles that meet only in that block are then not compared, whether they
+    arrive in one batch or in two (before the fix, one batch compared and merged them)."""
+    rng = random.Random(5)
+    words = ["graph", "kernel", "sparse", "robust", "bayes", "vision", "speech", "policy"]
+    fillers = [
+        _block_test_record(
+            "constructed-filler",
+            i,
+            f"Learning {' '.join(rng.sample(words, 4))} number {i} for {rng.choice(words)}",
+            2019,
+        )
+        for i in range(matching.MAX_BLOCK + 1)
+    ]
+    a = _block_test_record(
+        "constructed-a", 1, "Learning deep structured representations for parsing text", 2020
+    )
+    b = _block_test_record(
+        "constructed-b", 1, "Learning structured deep representations for text parsing", 2021
+    )
+    # Compared, the two are one work; they share no other block.
+    views = [as_matching_mention(r) for r in (a, b)]
+    assert len(matching.resolve_works(views).clusters) == 1
+    shared = set(matching.work_block_keys(matching.prepare_work(views[0]))) & set(
+        matching.work_block_keys(matching.prepare_work(views[1]))
+    )
+    assert shared == {"a:smith:learning"}
+    found = []
+    for batches in ([fillers, [a, b]], [fillers, [a], [b]]):
+        with fresh_sessions(kind, tmp_path, f"oversized{len(batches)}") as sessions:
+            for batch in batches:
+                load(sessions, batch, len(batch))
+            works, _ = clusters(sessions)
+            found.append(works)
+            assert frozenset({"constructed-a:1"}) in works
+            assert frozenset({"constructed-b:1"}) in works
+    assert found[0] == found[1]
