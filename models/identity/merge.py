@@ -114,28 +114,7 @@ def _work_closure(session: Session, seed: Collection[int]) -> tuple[set[int], se
         found: set[int] = set()
         ids = list(frontier)
         for part in chunks(ids):
-            pairs = (
-                _core(session)
-                .execute(
-                    select(MentionIdentifier.scheme, MentionIdentifier.value).where(
-                        MentionIdentifier.mention_id.in_(part)
-                    )
-                )
-                .all()
-            )
-            by_scheme: dict[str, set[str]] = defaultdict(set)
-            for scheme, value in pairs:
-                by_scheme[scheme].add(value)
-            for scheme, values in by_scheme.items():
-                for vpart in chunks(sorted(values)):
-                    found.update(
-                        _core(session).scalars(
-                            select(MentionIdentifier.mention_id).where(
-                                MentionIdentifier.scheme == scheme,
-                                MentionIdentifier.value.in_(vpart),
-                            )
-                        )
-                    )
+            found |= _id_partners(session, MentionIdentifier.__table__, "mention_id", part)
             blocks = {
                 b
                 for b in _core(session).scalars(
@@ -181,6 +160,22 @@ def _work_closure(session: Session, seed: Collection[int]) -> tuple[set[int], se
         frontier = found - members
         members |= found
     return members, oversized
+
+
+def _id_partners(session: Session, table: Any, owner: str, owners: list[int]) -> set[int]:
+    """Owners (``owner`` column of an identifier ``table`` with ``scheme``/``value``) holding an
+    identifier that one of ``owners`` holds, ``owners`` included."""
+    column = table.c[owner]
+    held = _core(session).execute(select(table.c.scheme, table.c.value).where(column.in_(owners)))
+    found: set[int] = set()
+    for scheme, values in _group((s, v) for s, v in held).items():
+        for vpart in chunks(sorted(values)):
+            found.update(
+                _core(session).scalars(
+                    select(column).where(table.c.scheme == scheme, table.c.value.in_(vpart))
+                )
+            )
+    return found
 
 
 def _no_overrides(session: Session, entity: str) -> bool:
@@ -747,25 +742,9 @@ def _author_closure(
             break
         found: set[int] = set()
         for part in chunks(sorted(frontier)):
-            pairs = (
-                _core(session)
-                .execute(
-                    select(AuthorMentionIdentifier.scheme, AuthorMentionIdentifier.value).where(
-                        AuthorMentionIdentifier.author_mention_id.in_(part)
-                    )
-                )
-                .all()
+            found |= _id_partners(
+                session, AuthorMentionIdentifier.__table__, "author_mention_id", part
             )
-            for scheme, values in _group((s, v) for s, v in pairs).items():
-                for vpart in chunks(sorted(values)):
-                    found.update(
-                        _core(session).scalars(
-                            select(AuthorMentionIdentifier.author_mention_id).where(
-                                AuthorMentionIdentifier.scheme == scheme,
-                                AuthorMentionIdentifier.value.in_(vpart),
-                            )
-                        )
-                    )
             rows = (
                 _core(session)
                 .execute(
