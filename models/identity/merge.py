@@ -98,50 +98,72 @@ def take_merge_lock(session: Session) -> None:
 # ----------------------------------------------------------------------------- closure
 
 
-def _work_closure(session: Session, seed: Collection[int]) -> tuple[set[int], set[str]]:
-    """``seed`` grown to every work mention an edge of ``matching.resolve_works`` can reach (a
-    shared identifier, a shared work block of at most ``MAX_BLOCK`` mentions, the same current
-    work, an override). Returns the mentions and the blocks of theirs that more than
-    ``MAX_BLOCK`` stored mentions share: the matcher compares none of those, so whether two
-    mentions meet in one does not depend on what else was loaded with them."""
-    members = set(seed)
-    frontier = set(seed)
-    followed: set[str] = set()
+def _work_closure(
+    session: Session, seed: Collection[int]
+) -> tuple[dict[int, tuple[_Loaded, matching.WorkMention]], set[str], list[matching.Decision]]:
+    """``seed`` grown to every work mention that can be in one cluster with it: what a shared
+    identifier, the same current work or an override ties to it (:func:`_tied`), and each
+    mention sharing a work block of at most ``MAX_BLOCK`` stored mentions with a member that
+    the fuzzy rule (``matching.score_work_pair``) would merge with that member, with what is
+    tied to it in turn. Block partners the rule keeps apart stay out: their clusters cannot
+    change, so the work per batch does not grow with how many papers share a block.
+
+    Returns the members (id -> stored row and matcher view), the blocks of theirs that more
+    than ``MAX_BLOCK`` stored mentions share (the matcher compares none, so whether two
+    mentions meet in one does not depend on what else was loaded with them), and the rule's
+    decisions between a member and a partner left out (the audit trail keeps them, as it would
+    with the partner re-clustered too)."""
+    members: set[int] = set()
+    holders_of: dict[str, list[int]] = {}  # blocks of at most MAX_BLOCK stored mentions
     oversized: set[str] = set()
+    views: dict[int, tuple[_Loaded, matching.WorkMention]] = {}
+    prepared: dict[int, Any] = {}
+    apart: dict[tuple[int, int], matching.Decision] = {}
+    frontier = _tied(session, seed, members)
+    for _ in range(MAX_CLOSURE_ROUNDS * 4):
+        if not frontier:
+            break
+        members |= frontier
+        blocks_of = _work_blocks_of(session, frontier)
+        wanted = {b for bs in blocks_of.values() for b in bs} - holders_of.keys() - oversized
+        _count_holders(session, wanted, holders_of, oversized)
+        candidates: dict[int, set[int]] = defaultdict(set)  # partner -> members sharing a block
+        for mention_id, blocks in blocks_of.items():
+            for block in blocks:
+                for other in holders_of.get(block, ()):
+                    if other not in members:
+                        candidates[other].add(mention_id)
+        _load_views(session, set(candidates) | frontier, views)
+        for i in set(candidates) | frontier:
+            if i not in prepared:
+                prepared[i] = matching.prepare_work(views[i][1])
+        joining: set[int] = set()
+        for partner, near in sorted(candidates.items()):
+            for member in sorted(near):
+                decision = matching.score_work_pair(prepared[member], prepared[partner])
+                if decision is None:
+                    continue
+                if decision.outcome == "merge":
+                    joining.add(partner)
+                    break
+                apart[(member, partner)] = decision
+        frontier = _tied(session, joining, members) - members if joining else set()
+    kept = [d for (_, partner), d in sorted(apart.items()) if partner not in members]
+    return {i: views[i] for i in members}, oversized, kept
+
+
+def _tied(session: Session, seed: Collection[int], known: set[int]) -> set[int]:
+    """``seed`` and every mention tied to it, transitively, by a shared identifier, the same
+    current work or an operator override (mentions in ``known`` are not followed again)."""
+    found = set(seed) - known
+    frontier = set(found)
     for _ in range(MAX_CLOSURE_ROUNDS):
         if not frontier:
             break
-        found: set[int] = set()
-        ids = list(frontier)
-        for part in chunks(ids):
-            found |= _id_partners(session, MentionIdentifier.__table__, "mention_id", part)
-            blocks = {
-                b
-                for b in _core(session).scalars(
-                    select(MentionBlock.block).where(MentionBlock.mention_id.in_(part))
-                )
-                if not b.startswith(matching.AUTHOR_BLOCK_PREFIXES)
-            }
-            blocks -= followed  # all their holders were found in an earlier round
-            followed |= blocks
-            for bpart in chunks(sorted(blocks)):
-                small: list[str] = []
-                for block, holders in _core(session).execute(
-                    select(MentionBlock.block, func.count())
-                    .where(MentionBlock.block.in_(bpart))
-                    .group_by(MentionBlock.block)
-                ):
-                    if holders > matching.MAX_BLOCK:
-                        oversized.add(block)
-                    elif holders > 1:
-                        small.append(block)
-                for spart in chunks(small):
-                    found.update(
-                        _core(session).scalars(
-                            select(MentionBlock.mention_id).where(MentionBlock.block.in_(spart))
-                        )
-                    )
-            works: set[int] = {
+        new: set[int] = set()
+        for part in chunks(sorted(frontier)):
+            new |= _id_partners(session, MentionIdentifier.__table__, "mention_id", part)
+            works = sorted(
                 w
                 for w in _core(session).scalars(
                     select(WorkMention.work_id).where(
@@ -149,17 +171,71 @@ def _work_closure(session: Session, seed: Collection[int]) -> tuple[set[int], se
                     )
                 )
                 if w is not None
-            }
-            for wpart in chunks(sorted(works)):
-                found.update(
+            )
+            for wpart in chunks(works):
+                new.update(
                     _core(session).scalars(
                         select(WorkMention.id).where(WorkMention.work_id.in_(wpart))
                     )
                 )
-        found |= _override_partners(session, "work", found | frontier)
-        frontier = found - members
-        members |= found
-    return members, oversized
+        new |= _override_partners(session, "work", new | frontier)
+        frontier = new - found - known
+        found |= frontier
+    return found
+
+
+def _work_blocks_of(session: Session, mention_ids: Collection[int]) -> dict[int, list[str]]:
+    """The stored work blocks (not author blocks) of each of ``mention_ids``."""
+    blocks: dict[int, list[str]] = defaultdict(list)
+    for part in chunks(sorted(mention_ids)):
+        for mention_id, block in _core(session).execute(
+            select(MentionBlock.mention_id, MentionBlock.block).where(
+                MentionBlock.mention_id.in_(part)
+            )
+        ):
+            if not block.startswith(matching.AUTHOR_BLOCK_PREFIXES):
+                blocks[mention_id].append(block)
+    return blocks
+
+
+def _count_holders(
+    session: Session, blocks: Collection[str], holders_of: dict[str, list[int]], oversized: set[str]
+) -> None:
+    """Sort ``blocks`` into those more than ``MAX_BLOCK`` stored mentions share (``oversized``)
+    and the rest, whose holders go to ``holders_of``."""
+    for bpart in chunks(sorted(blocks)):
+        small: list[str] = []
+        for block, holders in _core(session).execute(
+            select(MentionBlock.block, func.count())
+            .where(MentionBlock.block.in_(bpart))
+            .group_by(MentionBlock.block)
+        ):
+            if holders > matching.MAX_BLOCK:
+                oversized.add(block)
+            else:
+                small.append(block)
+                holders_of[block] = []
+        for spart in chunks(small):
+            for mention_id, block in _core(session).execute(
+                select(MentionBlock.mention_id, MentionBlock.block).where(
+                    MentionBlock.block.in_(spart)
+                )
+            ):
+                holders_of[block].append(mention_id)
+
+
+def _load_views(
+    session: Session,
+    mention_ids: Collection[int],
+    views: dict[int, tuple[_Loaded, matching.WorkMention]],
+) -> None:
+    """The stored row and matcher view of each of ``mention_ids`` not in ``views`` yet."""
+    missing = set(mention_ids) - views.keys()
+    if missing:
+        loaded, mentions = _load_work_mentions(session, missing)
+        by_key = {m.key: m for m in mentions}
+        for key, row in loaded.items():
+            views[row.row_id] = (row, by_key[key])
 
 
 def _id_partners(session: Session, table: Any, owner: str, owners: list[int]) -> set[int]:
@@ -250,9 +326,10 @@ def merge_mentions(session: Session, seed: Collection[int]) -> MergeCounts:
     counts = MergeCounts()
     if not seed:
         return counts
-    members, oversized_blocks = _work_closure(session, seed)
+    members, oversized_blocks, outside = _work_closure(session, seed)
     counts.mentions = len(members)
-    loaded, mentions = _load_work_mentions(session, members)
+    loaded = {row.key: row for row, _ in members.values()}
+    mentions = [view for _, view in members.values()]
     keys = set(loaded)
     merges, splits = _overrides(session, "work", keys)
     resolution = matching.resolve_works(
@@ -275,7 +352,7 @@ def merge_mentions(session: Session, seed: Collection[int]) -> MergeCounts:
     _write_mention_work_ids(session, loaded, work_of_key)
     _write_work_identifiers(session, resolution.clusters, assignment, loaded, absorbed)
     _write_work_links(session, resolution.clusters, assignment, loaded, parsed)
-    counts.decisions = _write_decisions(session, "work", keys, resolution.decisions)
+    counts.decisions = _write_decisions(session, "work", keys, resolution.decisions + outside)
     affected = {wid for wid, _ in assignment}
     _delete_absorbed(session, Work, "work", absorbed)
     counts.affected_works = affected
