@@ -397,13 +397,11 @@ def near_coauthor_keys(m: AuthorMention) -> set[str]:
     """Initials keys of the co-authors printed within ``COAUTHOR_WINDOW`` positions of ``m``
     (its own key left out): the co-authors a name edge is looked for through, the same pairs
     :func:`author_block_keys` stores."""
-    own = initials_key(m.name)
-    near = {
-        initials_key(c)
-        for i, c in enumerate(m.coauthors)
-        if abs((i if i < m.position else i + 1) - m.position) <= COAUTHOR_WINDOW
-    }
-    near.discard(own)
+    # ``coauthors`` leaves ``m`` out: printed positions position-W .. position+W (but its own)
+    # are the items position-W .. position+W-1.
+    window = m.coauthors[max(0, m.position - COAUTHOR_WINDOW) : m.position + COAUTHOR_WINDOW]
+    near = {initials_key(c) for c in window}
+    near.discard(initials_key(m.name))
     return near
 
 

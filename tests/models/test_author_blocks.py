@@ -53,7 +53,14 @@ def test_every_pair_the_matcher_indexes_is_a_stored_block_of_the_work() -> None:
                 coauthors=tuple(n for p, n in enumerate(names) if p != position),
             )
             own = initials_key(name)
-            for co in matching.near_coauthor_keys(mention):
+            near = matching.near_coauthor_keys(mention)
+            printed_near = {
+                initials_key(n)
+                for p, n in enumerate(names)
+                if p != position and abs(p - position) <= matching.COAUTHOR_WINDOW
+            }
+            assert near == printed_near - {own}
+            for co in near:
                 a, b = sorted((own, co))
                 assert f"ac:{a}|{b}" in blocks, (names, position, co)
 
