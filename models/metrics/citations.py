@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, select
+from sqlalchemy import Select, and_, case, select, true
 from sqlalchemy.orm import Session
 
 from models.citations.rule import choose, latest_day_of_record
@@ -66,7 +66,8 @@ class CitationCount:
     others: tuple[Observation, ...] = ()
 
 
-WorkFilter = Sequence[int] | Select[Any]
+#: Work ids, a ``select`` of work ids, or None for every work (a whole-table read).
+WorkFilter = Sequence[int] | Select[Any] | None
 Provider = Callable[[Session, WorkFilter], dict[int, CitationCount]]
 
 
@@ -75,8 +76,8 @@ def citation_counts(
 ) -> dict[int, CitationCount]:
     """The citation count of each work of ``work_ids`` that has one (a work with no known
     count is absent, never 0), chosen by the rule of the module docstring as of ``today``
-    (default: the UTC date). ``work_ids`` is a sequence of ids or a ``select`` of work ids
-    (the set-based callers pass a subquery instead of shipping ids)."""
+    (default: the UTC date). ``work_ids`` is a sequence of ids, a ``select`` of work ids
+    (the set-based callers pass a subquery instead of shipping ids), or None: every work."""
     today = today or datetime.now(UTC).date()
     session.flush()  # the providers read with Core, which does not autoflush
     by_work: dict[int, list[CitationCount]] = {}
@@ -144,7 +145,11 @@ def _ts(moment: datetime) -> float:
 
 
 def _work_conditions(work_ids: WorkFilter) -> Iterable[Any]:
-    """SQL conditions on ``work_mention.work_id``: one per chunk of ids, or one subquery."""
+    """SQL conditions on ``work_mention.work_id``: one per chunk of ids, one subquery, or
+    one that holds for every row (None)."""
+    if work_ids is None:
+        yield true()
+        return
     if isinstance(work_ids, Select):
         yield WorkMention.work_id.in_(work_ids)
         return

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select, true
 from sqlalchemy.orm import Session
 
 from models.authors import Author, Authorship
@@ -163,6 +164,68 @@ class AuthorInputs:
 # --------------------------------------------------------------------------- reading
 
 
+WorkRow = tuple[int | None, tuple[str, ...], tuple[str, ...]]  # year, categories, venues
+Repo = tuple[int, str, int]  # repository id, full name, stars
+
+
+@dataclass
+class _Read:
+    """The rows the inputs of some authors are assembled from (:func:`_assemble`), read
+    batch-wise by :func:`read_inputs` or whole tables at once by :func:`iter_all_inputs`."""
+
+    bylines: dict[int, list[int]]  # work -> its authors, one per authorship
+    works: dict[int, WorkRow]
+    counts: dict[int, CitationCount]
+    owned: dict[int, list[Repo]]  # author -> repositories of its GitHub login, as read
+    by_work: dict[int, list[Repo]]  # work -> its repositories, as read
+    scholar: dict[int, list[ScholarReported]]  # author -> profiles, by scholar id
+    s2: dict[int, list[S2Reported]]
+    names: dict[int, str] | None = None  # every author's name (else filled by _names)
+
+
+def _work_row(year: int | None, categories: Any, venues: Any, seen: dict) -> WorkRow:
+    """A work's row with its lists as tuples (equal tuples shared: few distinct ones)."""
+    row = (year, tuple(categories or ()), tuple(venues or ()))
+    return seen.setdefault(row, row)
+
+
+def _assemble(
+    author_id: int, name: str, mine: Sequence[tuple[int, int]], read: _Read
+) -> AuthorInputs:
+    """One author's inputs from its ``(work_id, position)`` authorships, sorted."""
+    inputs = AuthorInputs(author_id, name)
+    seen: set[int] = set()
+    for work_id, position in mine:
+        work = read.works.get(work_id)
+        if work is None or work_id in seen:
+            continue  # one author at two positions of a work counts the work once
+        seen.add(work_id)
+        byline = read.bylines.get(work_id, [])
+        inputs.works.append(
+            WorkInput(
+                work_id=work_id,
+                year=work[0],
+                position=position,
+                n_authors=max(len(byline), 1),
+                categories=work[1],
+                venues=work[2],
+                citation=read.counts.get(work_id),
+            )
+        )
+        inputs.coauthors.update({a for a in byline if a != author_id})
+    if read.names is not None:
+        names = read.names
+        inputs.coauthor_names = {a: names.get(a, "?") for a, _ in _top(inputs.coauthors)}
+    for repo_id, repo, stars in read.owned.get(author_id, ()):
+        inputs.repositories[repo_id] = (repo, stars, "owner")
+    for w in inputs.works:
+        for repo_id, repo, stars in read.by_work.get(w.work_id, ()):
+            inputs.repositories.setdefault(repo_id, (repo, stars, "paper"))
+    inputs.scholar = read.scholar.get(author_id, [])
+    inputs.s2 = read.s2.get(author_id, [])
+    return inputs
+
+
 def read_inputs(session: Session, author_ids: Sequence[int]) -> dict[int, AuthorInputs]:
     """The inputs of each author of ``author_ids`` (one batch: keep it to a few thousand ids),
     in nine queries whatever the batch size. Unknown ids are absent from the result."""
@@ -171,16 +234,13 @@ def read_inputs(session: Session, author_ids: Sequence[int]) -> dict[int, Author
         return {}
     session.flush()  # the reads below are Core (plain rows, no ORM loading): flush first
     conn = session.connection()
-    result = {
-        author_id: AuthorInputs(author_id, name)
-        for author_id, name in conn.execute(
-            select(Author.id, Author.display_name).where(Author.id.in_(ids))
-        )
-    }
+    authors = conn.execute(
+        select(Author.id, Author.display_name).where(Author.id.in_(ids)).order_by(Author.id)
+    ).all()
     own = select(Authorship.work_id).where(Authorship.author_id.in_(ids))
     wanted = set(ids)
     # every authorship of the batch's works: the bylines, and among them the batch's own
-    mine: list[tuple[int, int, int]] = []
+    mine: dict[int, list[tuple[int, int]]] = {}
     bylines: dict[int, list[int]] = {}
     for author_id, work_id, position in conn.execute(
         select(Authorship.author_id, Authorship.work_id, Authorship.position).where(
@@ -189,39 +249,92 @@ def read_inputs(session: Session, author_ids: Sequence[int]) -> dict[int, Author
     ).all():
         bylines.setdefault(work_id, []).append(author_id)
         if author_id in wanted:
-            mine.append((author_id, work_id, position))
+            mine.setdefault(author_id, []).append((work_id, position))
+    shared: dict[WorkRow, WorkRow] = {}
     works = {
-        row[0]: row
-        for row in conn.execute(
+        work_id: _work_row(year, categories, venues, shared)
+        for work_id, year, categories, venues in conn.execute(
             select(Work.id, Work.year, Work.categories, Work.venues).where(Work.id.in_(own))
-        ).all()
-    }
-    counts = citation_counts(session, own)
-    seen: set[tuple[int, int]] = set()
-    for author_id, work_id, position in sorted(mine):
-        inputs = result.get(author_id)
-        work = works.get(work_id)
-        if inputs is None or work is None or (author_id, work_id) in seen:
-            continue  # one author at two positions of a work counts the work once
-        seen.add((author_id, work_id))
-        byline = bylines.get(work_id, [])
-        inputs.works.append(
-            WorkInput(
-                work_id=work_id,
-                year=work[1],
-                position=position,
-                n_authors=max(len(byline), 1),
-                categories=tuple(work[2] or ()),
-                venues=tuple(work[3] or ()),
-                citation=counts.get(work_id),
-            )
         )
-        inputs.coauthors.update({a for a in byline if a != author_id})
+    }
+    read = _Read(
+        bylines=bylines,
+        works=works,
+        counts=citation_counts(session, own),
+        owned=_owned(conn, ids),
+        by_work=_work_repositories(conn, own),
+        scholar=_scholar(conn, ids),
+        s2=_s2(session, ids),
+    )
+    result = {
+        author_id: _assemble(author_id, name, sorted(mine.get(author_id, ())), read)
+        for author_id, name in authors
+    }
     _names(session, result)
-    _repositories(session, result, ids, own)
-    _scholar(session, result, ids)
-    _s2(session, result, ids)
     return result
+
+
+def iter_all_inputs(
+    session: Session, author_ids: Sequence[int], *, chunk: int = 20_000
+) -> Iterator[AuthorInputs]:
+    """The inputs of each author of ``author_ids`` (unknown ids skipped), in id order, equal
+    to :func:`read_inputs`' but read with whole-table selects: each input table once, in
+    big ordered streaming selects, instead of per-batch ``IN`` lists (which read a work once
+    for every batch holding one of its authors). Worth it when ``author_ids`` is a large
+    part of all authors; holds every work's row in memory meanwhile.
+
+    Everything is read before the first author is yielded, so the caller may use the
+    session's connection (e.g. to write) while iterating."""
+    wanted = set(author_ids)
+    session.flush()
+    conn = session.connection()
+    stream = conn.execution_options(yield_per=chunk)
+    names: dict[int, str] = {}
+    for part in stream.execute(select(Author.id, Author.display_name)).partitions():
+        names.update(part)
+    bylines: dict[int, list[int]] = {}
+    ship_author, ship_work, ship_position = array("q"), array("q"), array("q")
+    for part in stream.execute(
+        select(Authorship.author_id, Authorship.work_id, Authorship.position).order_by(
+            Authorship.author_id, Authorship.work_id, Authorship.position
+        )
+    ).partitions():
+        for author_id, work_id, position in part:
+            byline = bylines.get(work_id)
+            if byline is None:
+                bylines[work_id] = [author_id]
+            else:
+                byline.append(author_id)
+            if author_id in wanted:
+                ship_author.append(author_id)
+                ship_work.append(work_id)
+                ship_position.append(position)
+    shared: dict[WorkRow, WorkRow] = {}
+    works: dict[int, WorkRow] = {}
+    for part in stream.execute(
+        select(Work.id, Work.year, Work.categories, Work.venues)
+    ).partitions():
+        for work_id, year, categories, venues in part:
+            works[work_id] = _work_row(year, categories, venues, shared)
+    read = _Read(
+        bylines=bylines,
+        works=works,
+        counts=citation_counts(session, None),
+        owned=_owned(conn, None),
+        by_work=_work_repositories(conn, None),
+        scholar=_scholar(conn, None),
+        s2=_s2(session, None),
+        names=names,
+    )
+    i, n = 0, len(ship_author)
+    for author_id in sorted(wanted & names.keys()):
+        mine: list[tuple[int, int]] = []
+        while i < n and ship_author[i] < author_id:
+            i += 1
+        while i < n and ship_author[i] == author_id:
+            mine.append((ship_work[i], ship_position[i]))
+            i += 1
+        yield _assemble(author_id, names[author_id], mine, read)
 
 
 def _names(session: Session, result: dict[int, AuthorInputs]) -> None:
@@ -249,33 +362,39 @@ def _top(counter: Counter[int]) -> list[tuple[int, int]]:
     return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
 
 
-def _repositories(
-    session: Session, result: dict[int, AuthorInputs], ids: list[int], own: Any
-) -> None:
-    """Repositories of each author's GitHub login (``owner``) and of their works (``paper``)."""
-    columns = (GitHubRepository.id, GitHubRepository.full_name, GitHubRepository.stars)
-    conn = session.connection()
+_REPO_COLUMNS = (GitHubRepository.id, GitHubRepository.full_name, GitHubRepository.stars)
+
+
+def _owned(conn: Connection, ids: list[int] | None) -> dict[int, list[Repo]]:
+    """Per author of ``ids`` (None: every author), the repositories of its GitHub login."""
+    out: dict[int, list[Repo]] = {}
     for author_id, repo_id, name, stars in conn.execute(
-        select(GitHubAuthorRepository.author_id, *columns)
+        select(GitHubAuthorRepository.author_id, *_REPO_COLUMNS)
         .join(GitHubRepository, GitHubRepository.id == GitHubAuthorRepository.repository_id)
-        .where(GitHubAuthorRepository.author_id.in_(ids))
+        .where(true() if ids is None else GitHubAuthorRepository.author_id.in_(ids))
     ):
-        result[author_id].repositories[repo_id] = (name, stars or 0, "owner")
-    by_work: dict[int, list[tuple[int, str, int]]] = {}
+        out.setdefault(author_id, []).append((repo_id, name, stars or 0))
+    return out
+
+
+def _work_repositories(conn: Connection, own: Any) -> dict[int, list[Repo]]:
+    """Per work of ``own`` (a select of work ids; None: every work), its repositories."""
+    out: dict[int, list[Repo]] = {}
     for work_id, repo_id, name, stars in conn.execute(
-        select(GitHubWorkRepository.work_id, *columns)
+        select(GitHubWorkRepository.work_id, *_REPO_COLUMNS)
         .join(GitHubRepository, GitHubRepository.id == GitHubWorkRepository.repository_id)
-        .where(GitHubWorkRepository.work_id.in_(own))
+        .where(true() if own is None else GitHubWorkRepository.work_id.in_(own))
     ):
-        by_work.setdefault(work_id, []).append((repo_id, name, stars or 0))
-    for inputs in result.values():
-        for work in inputs.works:
-            for repo_id, name, stars in by_work.get(work.work_id, ()):
-                inputs.repositories.setdefault(repo_id, (name, stars, "paper"))
+        out.setdefault(work_id, []).append((repo_id, name, stars or 0))
+    return out
 
 
-def _scholar(session: Session, result: dict[int, AuthorInputs], ids: list[int]) -> None:
-    conn = session.connection()
+def _scholar(conn: Connection, ids: list[int] | None) -> dict[int, list[ScholarReported]]:
+    """Per author of ``ids`` (None: every author), its linked Scholar profiles' reported
+    numbers, by scholar id."""
+    listed_of = select(ScholarProfile.id)
+    if ids is not None:
+        listed_of = listed_of.where(ScholarProfile.author_id.in_(ids))
     listed = {
         sid: (n, total or 0)
         for sid, n, total in conn.execute(
@@ -289,14 +408,13 @@ def _scholar(session: Session, result: dict[int, AuthorInputs], ids: list[int]) 
             # by profile id, so the publications are found through their profile_id index
             # (SQLite otherwise scans every publication: profile.author_id has no index)
             .where(
-                ScholarPublication.profile_id.in_(
-                    select(ScholarProfile.id).where(ScholarProfile.author_id.in_(ids))
-                ),
+                true() if ids is None else ScholarPublication.profile_id.in_(listed_of),
                 ScholarPublication.listed.is_(True),
             )
             .group_by(ScholarProfile.scholar_id)
         )
     }
+    out: dict[int, list[ScholarReported]] = {}
     for p in conn.execute(
         select(
             ScholarProfile.author_id,
@@ -310,25 +428,32 @@ def _scholar(session: Session, result: dict[int, AuthorInputs], ids: list[int]) 
             ScholarProfile.observed_at,
             ScholarProfile.cites_per_year,
         )
-        .where(ScholarProfile.author_id.in_(ids))
+        .where(
+            ScholarProfile.author_id.is_not(None)
+            if ids is None
+            else ScholarProfile.author_id.in_(ids)
+        )
         .order_by(ScholarProfile.scholar_id)
     ):
-        result[p.author_id].scholar.append(
+        out.setdefault(p.author_id, []).append(
             ScholarReported(
                 *p[1:-1],
                 {str(y): int(n) for y, n in sorted((p.cites_per_year or {}).items())},
                 *listed.get(p.scholar_id, (0, 0)),
             )
         )
+    return out
 
 
-def _s2(session: Session, result: dict[int, AuthorInputs], ids: list[int]) -> None:
-    for author_id, reports in latest_author_reports(session, ids, "s2").items():
-        if author_id in result:
-            result[author_id].s2 = [
-                S2Reported(r.external_id, r.works, r.citations, r.h_index, r.observed_on)
-                for r in reports
-            ]
+def _s2(session: Session, ids: list[int] | None) -> dict[int, list[S2Reported]]:
+    """Per author of ``ids`` (None: every author), S2's newest report of each S2 id."""
+    return {
+        author_id: [
+            S2Reported(r.external_id, r.works, r.citations, r.h_index, r.observed_on)
+            for r in reports
+        ]
+        for author_id, reports in latest_author_reports(session, ids, "s2").items()
+    }
 
 
 # --------------------------------------------------------------------------- computing
@@ -341,15 +466,15 @@ def summarize(inputs: AuthorInputs, *, current_year: int) -> dict[str, Any]:
     """
     papers = [w.paper() for w in inputs.works]
     with_counts, total = indices.coverage(papers)
-    h = indices.h_index(papers)
+    computed = indices.author_indices(papers, current_year=current_year)
+    h = computed["h_index"]
     assert h is None or h <= with_counts <= total  # the indices guarantee it; never report more
     years = [w.year for w in inputs.works if w.year is not None]
     years = [y for y in years if y <= current_year]  # a future-dated record must not crash
-    dated = [p for p in papers if p.year is None or p.year <= current_year]
     sources = Counter(w.citation.source for w in inputs.works if w.citation)
     per_year, complete, with_per_year = _histogram(inputs.works)
     since = indices.scholar_since_year(current_year)
-    citations = indices.citations_total(papers)
+    citations = computed["citations"]
     summary: dict[str, Any] = {
         "author_id": inputs.author_id,
         "name": inputs.name,
@@ -367,18 +492,18 @@ def summarize(inputs: AuthorInputs, *, current_year: int) -> dict[str, Any]:
         "last_year": max(years) if years else None,
         "citations": citations,
         "h_index": h,
-        "i10_index": indices.i10_index(papers),
-        "g_index": indices.g_index(papers),
-        "e_index": indices.e_index(papers),
-        "m_quotient": indices.m_quotient(dated, current_year=current_year),
-        "hc_index": indices.hc_index(dated, current_year=current_year),
-        "hi_index": indices.hi_index(papers),
-        "hi_norm": indices.hi_norm_index(papers),
-        "hm_index": indices.hm_index(papers),
-        "awcr": indices.awcr(dated, current_year=current_year),
-        "aw_index": indices.aw_index(dated, current_year=current_year),
-        "citations_mean": indices.citations_per_paper_mean(papers),
-        "citations_median": indices.citations_per_paper_median(papers),
+        "i10_index": computed["i10_index"],
+        "g_index": computed["g_index"],
+        "e_index": computed["e_index"],
+        "m_quotient": computed["m_quotient"],
+        "hc_index": computed["hc_index"],
+        "hi_index": computed["hi_index"],
+        "hi_norm": computed["hi_norm"],
+        "hm_index": computed["hm_index"],
+        "awcr": computed["awcr"],
+        "aw_index": computed["aw_index"],
+        "citations_mean": computed["citations_mean"],
+        "citations_median": computed["citations_median"],
         "citations_by_year": {str(y): n for y, n in sorted(per_year.items())},
         "since_year": since,
     }
