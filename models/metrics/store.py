@@ -11,6 +11,7 @@ Callers own the transaction: this module flushes, never commits.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,12 +27,16 @@ from models.citations.rule import FRESH_DAYS
 from models.citations.tables import CitationObservation
 from models.identity.tables import WorkMention
 from models.metrics import changes
-from models.metrics.summaries import read_inputs, summarize
+from models.metrics.summaries import iter_all_inputs, read_inputs, summarize
 from models.metrics.tables import AuthorMetrics, AuthorMetricsSnapshot
 
 log = logging.getLogger(__name__)
 
 BATCH = 2000
+#: A run reading at least this share of all authors reads whole tables instead of batches.
+WHOLE_TABLE_SHARE = 0.2
+#: Rows written per statement by a whole-table run.
+WRITE_CHUNK = 5000
 
 #: The summary keys stored as columns of both tables (the rest stays in ``summary``).
 COLUMNS = (
@@ -111,7 +116,11 @@ def compute_metrics(
     (:mod:`models.metrics.changes`), authors without a stored summary or with one of another
     year, and authors whose citation source may have changed by age alone (an observation
     that stopped being fresh since). A candidate whose fingerprint equals the stored one is
-    counted unchanged, as is every author not read."""
+    counted unchanged, as is every author not read.
+
+    A run that reads at least :data:`WHOLE_TABLE_SHARE` of all authors reads whole tables
+    (:func:`models.metrics.summaries.iter_all_inputs`), else batches of :data:`BATCH`
+    authors; both give the same inputs. Only the change marks the run saw are cleared."""
     now = now or utcnow()
     session.flush()
     conn = session.connection()
@@ -119,13 +128,42 @@ def compute_metrics(
     ids = sorted(set(author_ids))
     known = _existing(conn, ids)
     run.considered = len(known)
-    everyone = full and len(known) == conn.scalar(select(func.count()).select_from(Author))
+    total = conn.scalar(select(func.count()).select_from(Author)) or 0
+    everyone = full and len(known) == total
     if everyone:  # every mark is spent: no need to resolve them to authors
-        marked, last = set(), changes.last_id(conn)
+        marked, seen = set(), changes.visible(conn)
     else:
-        marked, last = changes.pending_authors(conn)
+        marked, seen = changes.pending_authors(conn)
     todo = known if full else sorted(set(known) & (marked | _due(conn, known, now)))
     run.read = len(todo)
+    if todo and len(todo) >= WHOLE_TABLE_SHARE * total:
+        _compute_whole(session, todo, full, now, run, keep_summaries, progress)
+    else:
+        _compute_batches(session, todo, full, now, run, keep_summaries, progress)
+    run.unchanged = run.considered - run.computed
+    # every author in scope is now up to date: its change marks (those seen) are spent
+    changes.clear(conn, None if everyone else known, seen)
+    log.info(
+        "metrics: %d author(s) considered, %d read, %d recomputed, %d unchanged",
+        run.considered,
+        len(todo),
+        run.computed,
+        run.unchanged,
+    )
+    return run
+
+
+def _compute_batches(
+    session: Session,
+    todo: list[int],
+    full: bool,
+    now: datetime,
+    run: MetricsRun,
+    keep_summaries: bool,
+    progress: Callable[[str], None] | None,
+) -> None:
+    """Read, compare, compute and write ``todo`` :data:`BATCH` authors at a time."""
+    conn = session.connection()
     for start in range(0, len(todo), BATCH):
         batch = todo[start : start + BATCH]
         inputs = read_inputs(session, batch)
@@ -147,21 +185,58 @@ def compute_metrics(
             rows.append(_row(author_id, summary, fingerprint, now))
             if keep_summaries:
                 run.summaries.append(summary)
-        _write(session, rows)
+        _write(conn, rows)
         run.computed += len(rows)
         if progress and len(todo) > BATCH:
             progress(f"metrics: {min(start + BATCH, len(todo))}/{len(todo)} authors read")
-    run.unchanged = run.considered - run.computed
-    # every author in scope is now up to date: its change marks are spent
-    changes.clear(conn, None if everyone else known, last)
-    log.info(
-        "metrics: %d author(s) considered, %d read, %d recomputed, %d unchanged",
-        run.considered,
-        len(todo),
-        run.computed,
-        run.unchanged,
-    )
-    return run
+
+
+def _compute_whole(
+    session: Session,
+    todo: list[int],
+    full: bool,
+    now: datetime,
+    run: MetricsRun,
+    keep_summaries: bool,
+    progress: Callable[[str], None] | None,
+) -> None:
+    """Read every input table once, then compute and write ``todo`` in id order, writing
+    :data:`WRITE_CHUNK` rows at a time. The garbage collector is off meanwhile (the rows
+    read are millions of long-lived objects it would scan again and again, and the loop
+    makes no cycles) and restored afterwards, even on error."""
+    conn = session.connection()
+    stored: dict[int, str] = {}
+    if not full:
+        stored = dict(
+            conn.execute(select(AuthorMetrics.author_id, AuthorMetrics.fingerprint)).all()
+        )
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        rows: list[dict[str, Any]] = []
+        done = 0
+        for done, inputs in enumerate(iter_all_inputs(session, todo), start=1):
+            if done == 1:
+                gc.freeze()  # what was read stays: keep it out of any later collection
+            fingerprint = inputs.fingerprint(now.year)
+            if not full and stored.get(inputs.author_id) == fingerprint:
+                continue
+            summary = summarize(inputs, current_year=now.year)
+            rows.append(_row(inputs.author_id, summary, fingerprint, now))
+            if keep_summaries:
+                run.summaries.append(summary)
+            if len(rows) >= WRITE_CHUNK:
+                _write(conn, rows)
+                run.computed += len(rows)
+                rows = []
+                if progress:
+                    progress(f"metrics: {done}/{len(todo)} authors computed")
+        _write(conn, rows)
+        run.computed += len(rows)
+    finally:
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
 
 
 def _existing(conn: Connection, ids: list[int]) -> list[int]:
@@ -230,22 +305,44 @@ def _row(author_id: int, summary: dict[str, Any], fingerprint: str, now: datetim
     return row
 
 
-def _write(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Replace the current rows of these authors and add one snapshot each (multi-row)."""
+def _write(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Replace the current rows of these authors and add one snapshot each: the rows by
+    COPY on PostgreSQL, by one multi-row insert elsewhere; the snapshots copied from them
+    in SQL, so each summary is serialized once, not twice."""
     if not rows:
         return
-    conn = session.connection()
     current, snapshots = AuthorMetrics.__table__, AuthorMetricsSnapshot.__table__
     ids = [r["author_id"] for r in rows]
     conn.execute(delete(current).where(current.c.author_id.in_(ids)))
-    conn.execute(insert(current), rows)
-    # the snapshot copies the rows just written: each summary is serialized once, not twice
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        _copy(conn, rows)
+    else:
+        conn.execute(insert(current), rows)
     conn.execute(
         insert(snapshots).from_select(
             [c.name for c in current.columns],
             select(*current.columns).where(current.c.author_id.in_(ids)),
         )
     )
+
+
+def _copy(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """``COPY author_metrics FROM STDIN`` of ``rows``, in this transaction, with the values
+    the ORM would bind (UTC times, the summary as JSONB serialized by ``json.dumps``)."""
+    from psycopg.types.json import Jsonb
+
+    names = [c.name for c in AuthorMetrics.__table__.columns]
+    at = names.index("summary"), names.index("computed_at")
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    with dbapi.cursor() as cursor:
+        statement = f"COPY author_metrics ({', '.join(names)}) FROM STDIN"
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                values = [row[name] for name in names]
+                values[at[0]] = Jsonb(values[at[0]])
+                values[at[1]] = values[at[1]].astimezone(UTC)
+                copy.write_row(values)
 
 
 def current_summary(session: Session, author_id: int) -> AuthorMetrics | None:

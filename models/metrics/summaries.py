@@ -288,16 +288,19 @@ def iter_all_inputs(
     wanted = set(author_ids)
     session.flush()
     conn = session.connection()
-    stream = conn.execution_options(yield_per=chunk)
+    stream = {"yield_per": chunk}  # per statement: Connection.execution_options is sticky
     names: dict[int, str] = {}
-    for part in stream.execute(select(Author.id, Author.display_name)).partitions():
+    for part in conn.execute(
+        select(Author.id, Author.display_name), execution_options=stream
+    ).partitions():
         names.update(part)
     bylines: dict[int, list[int]] = {}
     ship_author, ship_work, ship_position = array("q"), array("q"), array("q")
-    for part in stream.execute(
+    for part in conn.execute(
         select(Authorship.author_id, Authorship.work_id, Authorship.position).order_by(
             Authorship.author_id, Authorship.work_id, Authorship.position
-        )
+        ),
+        execution_options=stream,
     ).partitions():
         for author_id, work_id, position in part:
             byline = bylines.get(work_id)
@@ -311,8 +314,8 @@ def iter_all_inputs(
                 ship_position.append(position)
     shared: dict[WorkRow, WorkRow] = {}
     works: dict[int, WorkRow] = {}
-    for part in stream.execute(
-        select(Work.id, Work.year, Work.categories, Work.venues)
+    for part in conn.execute(
+        select(Work.id, Work.year, Work.categories, Work.venues), execution_options=stream
     ).partitions():
         for work_id, year, categories, venues in part:
             works[work_id] = _work_row(year, categories, venues, shared)
