@@ -23,6 +23,7 @@ Conventions beyond the indices' own:
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 from array import array
 from collections import Counter
@@ -57,12 +58,16 @@ class WorkInput:
     categories: tuple[str, ...]
     venues: tuple[str, ...]
     citation: CitationCount | None
+    #: the work's :meth:`paper`, when the reader built it once for every author of the work
+    shared_paper: Paper | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_last_author(self) -> bool:
         return self.n_authors >= 2 and self.position == self.n_authors - 1
 
     def paper(self) -> Paper:
+        if self.shared_paper is not None:
+            return self.shared_paper
         c = self.citation
         return Paper(
             c.count if c else None,
@@ -134,8 +139,10 @@ class AuthorInputs:
                 else (
                     w.citation.source,
                     w.citation.count,
-                    sorted((w.citation.per_year or {}).items()),
-                    sorted((o.source, o.entry, o.count) for o in w.citation.others),
+                    sorted(w.citation.per_year.items()) if w.citation.per_year else [],
+                    sorted((o.source, o.entry, o.count) for o in w.citation.others)
+                    if w.citation.others
+                    else [],
                 ),
             )
             for w in self.works
@@ -166,6 +173,8 @@ class AuthorInputs:
 
 WorkRow = tuple[int | None, tuple[str, ...], tuple[str, ...]]  # year, categories, venues
 Repo = tuple[int, str, int]  # repository id, full name, stars
+#: What every author of a work shares: its row, byline, author count, count and Paper.
+SharedWork = tuple[WorkRow, list[int], int, CitationCount | None, Paper]
 
 
 @dataclass
@@ -181,6 +190,7 @@ class _Read:
     scholar: dict[int, list[ScholarReported]]  # author -> profiles, by scholar id
     s2: dict[int, list[S2Reported]]
     names: dict[int, str] | None = None  # every author's name (else filled by _names)
+    shared: dict[int, SharedWork] = field(default_factory=dict)  # filled by _assemble
 
 
 def _work_row(year: int | None, categories: Any, venues: Any, seen: dict) -> WorkRow:
@@ -195,22 +205,19 @@ def _assemble(
     """One author's inputs from its ``(work_id, position)`` authorships, sorted."""
     inputs = AuthorInputs(author_id, name)
     seen: set[int] = set()
+    shared = read.shared
     for work_id, position in mine:
-        work = read.works.get(work_id)
-        if work is None or work_id in seen:
+        if work_id in seen:
             continue  # one author at two positions of a work counts the work once
+        work = shared.get(work_id)
+        if work is None:
+            work = _shared_work(work_id, read)
+            if work is None:
+                continue
         seen.add(work_id)
-        byline = read.bylines.get(work_id, [])
+        row, byline, n_authors, citation, paper = work
         inputs.works.append(
-            WorkInput(
-                work_id=work_id,
-                year=work[0],
-                position=position,
-                n_authors=max(len(byline), 1),
-                categories=work[1],
-                venues=work[2],
-                citation=read.counts.get(work_id),
-            )
+            WorkInput(work_id, row[0], position, n_authors, row[1], row[2], citation, paper)
         )
         inputs.coauthors.update({a for a in byline if a != author_id})
     if read.names is not None:
@@ -218,12 +225,32 @@ def _assemble(
         inputs.coauthor_names = {a: names.get(a, "?") for a, _ in _top(inputs.coauthors)}
     for repo_id, repo, stars in read.owned.get(author_id, ()):
         inputs.repositories[repo_id] = (repo, stars, "owner")
-    for w in inputs.works:
-        for repo_id, repo, stars in read.by_work.get(w.work_id, ()):
-            inputs.repositories.setdefault(repo_id, (repo, stars, "paper"))
+    if read.by_work:
+        for w in inputs.works:
+            for repo_id, repo, stars in read.by_work.get(w.work_id, ()):
+                inputs.repositories.setdefault(repo_id, (repo, stars, "paper"))
     inputs.scholar = read.scholar.get(author_id, [])
     inputs.s2 = read.s2.get(author_id, [])
     return inputs
+
+
+def _shared_work(work_id: int, read: _Read) -> SharedWork | None:
+    """What every author of the work shares (its row, byline, author count, citation count
+    and :class:`Paper`), built once and kept in ``read.shared``; None for an unknown work."""
+    row = read.works.get(work_id)
+    if row is None:
+        return None
+    byline = read.bylines.get(work_id, [])
+    n_authors = max(len(byline), 1)
+    c = read.counts.get(work_id)
+    paper = Paper(
+        c.count if c else None,
+        row[0],
+        n_authors,
+        c.per_year if c and c.per_year is not None else None,
+    )
+    work = read.shared[work_id] = (row, byline, n_authors, c, paper)
+    return work
 
 
 def read_inputs(session: Session, author_ids: Sequence[int]) -> dict[int, AuthorInputs]:
@@ -362,7 +389,8 @@ def _names(session: Session, result: dict[int, AuthorInputs]) -> None:
 
 
 def _top(counter: Counter[int]) -> list[tuple[int, int]]:
-    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
+    """The ``TOP`` most frequent (then lowest) ids: ``sorted(...)[:TOP]``, without sorting all."""
+    return heapq.nsmallest(TOP, counter.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 _REPO_COLUMNS = (GitHubRepository.id, GitHubRepository.full_name, GitHubRepository.stars)
@@ -624,11 +652,18 @@ def _explanations(inputs: AuthorInputs, reported: ScholarReported) -> list[str]:
     """Why computed and reported numbers may differ, as far as the merge can tell."""
     notes: list[str] = []
     profiles = {s.scholar_id for s in inputs.scholar}
-    on_profile = sum(
-        1
-        for w in inputs.works
-        if w.citation and any(_profile(e) == reported.scholar_id for e in _entries(w.citation))
-    )
+    sid, prefix = reported.scholar_id, reported.scholar_id + ":"
+    if ":" in sid:
+        on = lambda e: _profile(e) == sid  # noqa: E731
+    else:
+        on = lambda e: e == sid or e.startswith(prefix)  # noqa: E731  (= _profile(e) == sid)
+    on_profile = 0
+    for w in inputs.works:
+        c = w.citation
+        if c is not None and (
+            on(c.entry) or any(o.source == c.source and on(o.entry) for o in c.others)
+        ):
+            on_profile += 1  # one of its entries (_entries) is on the profile
     if reported.citedby is not None and reported.listed_citations < reported.citedby:
         notes.append(
             f"the stored publication list of {reported.scholar_id} sums to "
