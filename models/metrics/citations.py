@@ -113,29 +113,32 @@ def _with_others(kept: CitationCount, more: Iterable[Observation]) -> CitationCo
 def scholar_citations(session: Session, work_ids: WorkFilter) -> dict[int, CitationCount]:
     """Scholar's count per work: the most recently observed of the work's Scholar entries
     (see the module docstring), with its per-year counts when its page was filled."""
-    rows: list[Any] = []
-    for where in _work_conditions(work_ids):
-        rows += session.connection().execute(_scholar_query(where)).all()
+    conn = session.connection()
+    # a whole-table read (None) streams; its rows are grouped as they come
+    options = {"yield_per": 20_000} if work_ids is None else {}
     by_work: dict[int, list[Any]] = {}
-    for row in rows:
-        by_work.setdefault(row.work_id, []).append(row)
+    for where in _work_conditions(work_ids):
+        for row in conn.execute(_scholar_query(where), execution_options=options):
+            entries = by_work.get(row[0])
+            if entries is None:
+                by_work[row[0]] = [row]
+            else:
+                entries.append(row)
     result: dict[int, CitationCount] = {}
     for work_id, entries in by_work.items():
         if len(entries) > 1:
             entries.sort(key=lambda r: (-_ts(r.observed_at), r.position, r.author_pub_id))
-        best, rest = entries[0], entries[1:]
+        # columns: work_id, author_pub_id, num_citations, observed_at, position, filled_payload
+        best = entries[0]
         result[work_id] = CitationCount(
-            count=int(best.num_citations or 0),
-            source="scholar",
-            observed_on=best.observed_at.date(),
-            entry=best.author_pub_id,
-            per_year=_per_year(best.filled_payload),
-            others=tuple(
-                Observation(
-                    "scholar", int(r.num_citations or 0), r.observed_at.date(), r.author_pub_id
-                )
-                for r in rest
-            ),
+            int(best[2] or 0),
+            "scholar",
+            best[3].date(),
+            best[1],
+            _per_year(best[5]),
+            tuple(Observation("scholar", int(r[2] or 0), r[3].date(), r[1]) for r in entries[1:])
+            if len(entries) > 1
+            else (),
         )
     return result
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, true
+from sqlalchemy import Connection, Text, cast, func, select, true
 from sqlalchemy.orm import Session
 
 from models.authors import Author, Authorship
@@ -341,11 +341,20 @@ def iter_all_inputs(
                 ship_position.append(position)
     shared: dict[WorkRow, WorkRow] = {}
     works: dict[int, WorkRow] = {}
+    # the lists as JSON text, each distinct text parsed once (few distinct lists, 1M works)
+    parsed: dict[str | None, tuple[str, ...]] = {None: ()}
     for part in conn.execute(
-        select(Work.id, Work.year, Work.categories, Work.venues), execution_options=stream
+        select(Work.id, Work.year, cast(Work.categories, Text), cast(Work.venues, Text)),
+        execution_options=stream,
     ).partitions():
         for work_id, year, categories, venues in part:
-            works[work_id] = _work_row(year, categories, venues, shared)
+            cats = parsed.get(categories)
+            if cats is None:
+                cats = parsed[categories] = tuple(json.loads(categories) or ())
+            where = parsed.get(venues)
+            if where is None:
+                where = parsed[venues] = tuple(json.loads(venues) or ())
+            works[work_id] = _work_row(year, cats, where, shared)
     read = _Read(
         bylines=bylines,
         works=works,
