@@ -469,14 +469,18 @@ def author_indices(papers: Sequence[Paper], *, current_year: int) -> dict[str, i
     h = out["h_index"]
     years = [p.year for p in papers if p.year is not None]
     out["m_quotient"] = h / _age(min(years), current_year) if years else None
-    out["hc_index"] = _h_of(
-        HC_GAMMA * _age(p.year, current_year) ** -HC_DELTA * (p.citations or 0)
-        for p in ranked
-        if p.year is not None
-    )
-    rate = sum(
-        (p.citations or 0) / _age(p.year, current_year) for p in ranked if p.year is not None
-    )
+    # no paper is newer than current_year here, so _age cannot raise: computed inline, with
+    # the same arithmetic (and the same summation order) as hc_index and awcr
+    scores: list[float] = []
+    rates: list[float] = []
+    for p in ranked:
+        if p.year is not None:
+            age = current_year - p.year + 1
+            count = p.citations or 0
+            scores.append(HC_GAMMA * age**-HC_DELTA * count)
+            rates.append(count / age)
+    out["hc_index"] = _h_of(scores)
+    rate = sum(rates)
     out["awcr"] = rate
     out["aw_index"] = math.sqrt(rate)
     return out

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import gc
 import logging
+import queue
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -201,9 +204,10 @@ def _compute_whole(
     progress: Callable[[str], None] | None,
 ) -> None:
     """Read every input table once, then compute and write ``todo`` in id order, writing
-    :data:`WRITE_CHUNK` rows at a time. The garbage collector is off meanwhile (the rows
-    read are millions of long-lived objects it would scan again and again, and the loop
-    makes no cycles) and restored afterwards, even on error."""
+    :data:`WRITE_CHUNK` rows at a time (on PostgreSQL from a writer thread, so the database
+    stores a chunk while the next one is computed). The garbage collector is off meanwhile
+    (the rows read are millions of long-lived objects it would scan again and again, and the
+    loop makes no cycles) and restored afterwards, even on error."""
     conn = session.connection()
     stored: dict[int, str] = {}
     if not full:
@@ -212,12 +216,16 @@ def _compute_whole(
         )
     was_enabled = gc.isenabled()
     gc.disable()
+    started = time.perf_counter()
+    read_s = 0.0
+    writer = _Writer(conn, threaded=conn.dialect.name == "postgresql")
     try:
         rows: list[dict[str, Any]] = []
         done = 0
         for done, inputs in enumerate(iter_all_inputs(session, todo), start=1):
             if done == 1:
                 gc.freeze()  # what was read stays: keep it out of any later collection
+                read_s = time.perf_counter() - started
             fingerprint = inputs.fingerprint(now.year)
             if not full and stored.get(inputs.author_id) == fingerprint:
                 continue
@@ -226,17 +234,80 @@ def _compute_whole(
             if keep_summaries:
                 run.summaries.append(summary)
             if len(rows) >= WRITE_CHUNK:
-                _write(conn, rows)
+                writer.put(rows)
                 run.computed += len(rows)
                 rows = []
                 if progress:
                     progress(f"metrics: {done}/{len(todo)} authors computed")
-        _write(conn, rows)
+        writer.put(rows)
         run.computed += len(rows)
+        computed_s = time.perf_counter() - started
+        writer.close()
     finally:
+        writer.close()
         gc.unfreeze()
         if was_enabled:
             gc.enable()
+    log.info(
+        "metrics: whole-table run: read %.1f s, computed by %.1f s, written by %.1f s "
+        "(%.1f s writing)",
+        read_s,
+        computed_s,
+        time.perf_counter() - started,
+        writer.busy,
+    )
+
+
+class _Writer:
+    """:func:`_write` of chunks of rows, in order, in the caller's thread or in one writer
+    thread (``threaded``): then the caller must not use the connection until :meth:`close`,
+    which waits for every chunk and raises the writer's error, if any."""
+
+    def __init__(self, conn: Connection, *, threaded: bool) -> None:
+        self.conn = conn
+        self.busy = 0.0  # seconds spent in _write
+        self.error: BaseException | None = None
+        self.queue: queue.Queue[list[dict[str, Any]] | None] | None = None
+        self.thread: threading.Thread | None = None
+        if threaded:
+            self.queue = queue.Queue(maxsize=2)
+            self.thread = threading.Thread(target=self._run, name="metrics-writer", daemon=True)
+            self.thread.start()
+
+    def put(self, rows: list[dict[str, Any]]) -> None:
+        """Write ``rows`` (now, or queued for the writer thread)."""
+        if self.error is not None:
+            raise self.error
+        if not rows:
+            return
+        if self.queue is None:
+            self._write(rows)
+        else:
+            self.queue.put(rows)
+
+    def close(self) -> None:
+        """Wait for every queued chunk; raise the writer's error. Idempotent."""
+        if self.thread is not None and self.queue is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
+        start = time.perf_counter()
+        _write(self.conn, rows)
+        self.busy += time.perf_counter() - start
+
+    def _run(self) -> None:
+        assert self.queue is not None
+        while (rows := self.queue.get()) is not None:
+            if self.error is None:  # after an error, drain the queue without writing
+                try:
+                    self._write(rows)
+                except BaseException as exc:  # handed to the caller by put/close
+                    self.error = exc
 
 
 def _existing(conn: Connection, ids: list[int]) -> list[int]:

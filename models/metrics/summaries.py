@@ -23,7 +23,6 @@ Conventions beyond the indices' own:
 from __future__ import annotations
 
 import hashlib
-import heapq
 import json
 from array import array
 from collections import Counter
@@ -120,6 +119,15 @@ class AuthorInputs:
     repositories: dict[int, tuple[str, int, str]] = field(default_factory=dict)
     scholar: list[ScholarReported] = field(default_factory=list)
     s2: list[S2Reported] = field(default_factory=list)
+    #: :meth:`top_coauthors`, once computed (the readers fill it; not an input of its own)
+    top: list[tuple[int, int]] | None = field(default=None, compare=False, repr=False)
+
+    def top_coauthors(self) -> list[tuple[int, int]]:
+        """The ``TOP`` co-authors sharing the most works (then the lowest ids), with their
+        counts; cached: call it once ``coauthors`` is complete."""
+        if self.top is None:
+            self.top = _top(self.coauthors)
+        return self.top
 
     def fingerprint(self, current_year: int) -> str:
         """SHA-256 of every input value the summary depends on (works, positions, author
@@ -173,8 +181,8 @@ class AuthorInputs:
 
 WorkRow = tuple[int | None, tuple[str, ...], tuple[str, ...]]  # year, categories, venues
 Repo = tuple[int, str, int]  # repository id, full name, stars
-#: What every author of a work shares: its row, byline, author count, count and Paper.
-SharedWork = tuple[WorkRow, list[int], int, CitationCount | None, Paper]
+#: What every author of a work shares: row, distinct authors, author count, count, Paper.
+SharedWork = tuple[WorkRow, tuple[int, ...], int, CitationCount | None, Paper]
 
 
 @dataclass
@@ -204,25 +212,30 @@ def _assemble(
 ) -> AuthorInputs:
     """One author's inputs from its ``(work_id, position)`` authorships, sorted."""
     inputs = AuthorInputs(author_id, name)
-    seen: set[int] = set()
+    last = None
     shared = read.shared
+    coauthors: dict[int, int] = {}
+    count = coauthors.get
     for work_id, position in mine:
-        if work_id in seen:
-            continue  # one author at two positions of a work counts the work once
+        if work_id == last:
+            continue  # one author at two positions of a work counts the work once (sorted)
         work = shared.get(work_id)
         if work is None:
             work = _shared_work(work_id, read)
             if work is None:
                 continue
-        seen.add(work_id)
+        last = work_id
         row, byline, n_authors, citation, paper = work
         inputs.works.append(
             WorkInput(work_id, row[0], position, n_authors, row[1], row[2], citation, paper)
         )
-        inputs.coauthors.update({a for a in byline if a != author_id})
+        for a in byline:  # each co-author once per work (the byline is deduplicated)
+            if a != author_id:
+                coauthors[a] = count(a, 0) + 1
+    inputs.coauthors = Counter(coauthors)
     if read.names is not None:
         names = read.names
-        inputs.coauthor_names = {a: names.get(a, "?") for a, _ in _top(inputs.coauthors)}
+        inputs.coauthor_names = {a: names.get(a, "?") for a, _ in inputs.top_coauthors()}
     for repo_id, repo, stars in read.owned.get(author_id, ()):
         inputs.repositories[repo_id] = (repo, stars, "owner")
     if read.by_work:
@@ -235,13 +248,14 @@ def _assemble(
 
 
 def _shared_work(work_id: int, read: _Read) -> SharedWork | None:
-    """What every author of the work shares (its row, byline, author count, citation count
-    and :class:`Paper`), built once and kept in ``read.shared``; None for an unknown work."""
+    """What every author of the work shares (its row, distinct authors, author count,
+    citation count and :class:`Paper`), built once and kept in ``read.shared``; None for an
+    unknown work."""
     row = read.works.get(work_id)
     if row is None:
         return None
     byline = read.bylines.get(work_id, [])
-    n_authors = max(len(byline), 1)
+    n_authors = max(len(byline), 1)  # authorships, not distinct authors
     c = read.counts.get(work_id)
     paper = Paper(
         c.count if c else None,
@@ -249,7 +263,7 @@ def _shared_work(work_id: int, read: _Read) -> SharedWork | None:
         n_authors,
         c.per_year if c and c.per_year is not None else None,
     )
-    work = read.shared[work_id] = (row, byline, n_authors, c, paper)
+    work = read.shared[work_id] = (row, tuple(dict.fromkeys(byline)), n_authors, c, paper)
     return work
 
 
@@ -380,7 +394,7 @@ def _names(session: Session, result: dict[int, AuthorInputs]) -> None:
     """Display names of each author's top co-authors (the only ones a summary shows)."""
     wanted: set[int] = set()
     for inputs in result.values():
-        wanted |= {a for a, _ in _top(inputs.coauthors)}
+        wanted |= {a for a, _ in inputs.top_coauthors()}
     names: dict[int, str] = {}
     ordered = sorted(wanted)
     for start in range(0, len(ordered), 5000):
@@ -394,12 +408,11 @@ def _names(session: Session, result: dict[int, AuthorInputs]) -> None:
             .all()
         )
     for inputs in result.values():
-        inputs.coauthor_names = {a: names.get(a, "?") for a, _ in _top(inputs.coauthors)}
+        inputs.coauthor_names = {a: names.get(a, "?") for a, _ in inputs.top_coauthors()}
 
 
 def _top(counter: Counter[int]) -> list[tuple[int, int]]:
-    """The ``TOP`` most frequent (then lowest) ids: ``sorted(...)[:TOP]``, without sorting all."""
-    return heapq.nsmallest(TOP, counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
 
 
 _REPO_COLUMNS = (GitHubRepository.id, GitHubRepository.full_name, GitHubRepository.stars)
@@ -554,7 +567,7 @@ def summarize(inputs: AuthorInputs, *, current_year: int) -> dict[str, Any]:
             "last_author": sum(w.is_last_author for w in inputs.works),
             "coauthors": [
                 {"author_id": a, "name": inputs.coauthor_names.get(a, "?"), "works": n}
-                for a, n in _top(inputs.coauthors)
+                for a, n in inputs.top_coauthors()
             ],
             "topics": _ranked(c for w in inputs.works for c in w.categories),
             "venues": _ranked(v for w in inputs.works for v in w.venues),
@@ -661,18 +674,29 @@ def _explanations(inputs: AuthorInputs, reported: ScholarReported) -> list[str]:
     """Why computed and reported numbers may differ, as far as the merge can tell."""
     notes: list[str] = []
     profiles = {s.scholar_id for s in inputs.scholar}
-    sid, prefix = reported.scholar_id, reported.scholar_id + ":"
-    if ":" in sid:
-        on = lambda e: _profile(e) == sid  # noqa: E731
-    else:
-        on = lambda e: e == sid or e.startswith(prefix)  # noqa: E731  (= _profile(e) == sid)
+    sid = reported.scholar_id
     on_profile = 0
-    for w in inputs.works:
-        c = w.citation
-        if c is not None and (
-            on(c.entry) or any(o.source == c.source and on(o.entry) for o in c.others)
-        ):
-            on_profile += 1  # one of its entries (_entries) is on the profile
+    if ":" in sid:  # never for a Scholar id; the general rule then
+        on_profile = sum(
+            1
+            for w in inputs.works
+            if w.citation and any(_profile(e) == sid for e in _entries(w.citation))
+        )
+    else:  # the same test: _profile(e) == sid is e == sid or e.startswith(sid + ":")
+        prefix = sid + ":"
+        for w in inputs.works:
+            c = w.citation
+            if c is None:
+                continue
+            e = c.entry
+            if (e == sid or e.startswith(prefix)) or (
+                c.others
+                and any(
+                    o.source == c.source and (o.entry == sid or o.entry.startswith(prefix))
+                    for o in c.others
+                )
+            ):
+                on_profile += 1
     if reported.citedby is not None and reported.listed_citations < reported.citedby:
         notes.append(
             f"the stored publication list of {reported.scholar_id} sums to "
