@@ -118,12 +118,13 @@ def scholar_citations(session: Session, work_ids: WorkFilter) -> dict[int, Citat
     options = {"yield_per": 20_000} if work_ids is None else {}
     by_work: dict[int, list[Any]] = {}
     for where in _work_conditions(work_ids):
-        for row in conn.execute(_scholar_query(where), execution_options=options):
-            entries = by_work.get(row[0])
-            if entries is None:
-                by_work[row[0]] = [row]
-            else:
-                entries.append(row)
+        for part in conn.execute(_scholar_query(where), execution_options=options).partitions():
+            for row in part:
+                entries = by_work.get(row[0])
+                if entries is None:
+                    by_work[row[0]] = [row]
+                else:
+                    entries.append(row)
     result: dict[int, CitationCount] = {}
     for work_id, entries in by_work.items():
         if len(entries) > 1:
