@@ -11,6 +11,7 @@ Callers own the transaction: this module flushes, never commits.
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import queue
@@ -139,13 +140,15 @@ def compute_metrics(
         marked, seen = changes.pending_authors(conn)
     todo = known if full else sorted(set(known) & (marked | _due(conn, known, now)))
     run.read = len(todo)
+    # every author in scope is up to date once the run commits: its marks (those seen) are
+    # spent. A whole-table run clears them while it computes, from its writer thread.
+    clear = functools.partial(changes.clear, conn, None if everyone else known, seen)
     if todo and len(todo) >= WHOLE_TABLE_SHARE * total:
-        _compute_whole(session, todo, full, now, run, keep_summaries, progress)
+        _compute_whole(session, todo, full, now, run, keep_summaries, progress, clear)
     else:
         _compute_batches(session, todo, full, now, run, keep_summaries, progress)
+        clear()
     run.unchanged = run.considered - run.computed
-    # every author in scope is now up to date: its change marks (those seen) are spent
-    changes.clear(conn, None if everyone else known, seen)
     log.info(
         "metrics: %d author(s) considered, %d read, %d recomputed, %d unchanged",
         run.considered,
@@ -202,10 +205,12 @@ def _compute_whole(
     run: MetricsRun,
     keep_summaries: bool,
     progress: Callable[[str], None] | None,
+    clear: Callable[[], None],
 ) -> None:
     """Read every input table once, then compute and write ``todo`` in id order, writing
     :data:`WRITE_CHUNK` rows at a time (on PostgreSQL from a writer thread, so the database
-    stores a chunk while the next one is computed). The garbage collector is off meanwhile
+    stores a chunk while the next one is computed); ``clear`` (the marks' deletion) runs
+    once the reading is done, first thing in the writer. The garbage collector is off meanwhile
     (the rows read are millions of long-lived objects it would scan again and again, and the
     loop makes no cycles) and restored afterwards, even on error."""
     conn = session.connection()
@@ -226,6 +231,7 @@ def _compute_whole(
             if done == 1:
                 gc.freeze()  # what was read stays: keep it out of any later collection
                 read_s = time.perf_counter() - started
+                writer.call(clear)
             fingerprint = inputs.fingerprint(now.year)
             if not full and stored.get(inputs.author_id) == fingerprint:
                 continue
@@ -241,6 +247,8 @@ def _compute_whole(
                     progress(f"metrics: {done}/{len(todo)} authors computed")
         writer.put(rows)
         run.computed += len(rows)
+        if not done:
+            writer.call(clear)  # nobody was read: nothing else ran
         computed_s = time.perf_counter() - started
         writer.close()
     finally:
@@ -259,15 +267,16 @@ def _compute_whole(
 
 
 class _Writer:
-    """:func:`_write` of chunks of rows, in order, in the caller's thread or in one writer
-    thread (``threaded``): then the caller must not use the connection until :meth:`close`,
-    which waits for every chunk and raises the writer's error, if any."""
+    """Jobs on the connection (:func:`_write` of chunks of rows, the marks' deletion), in
+    order, in the caller's thread or in one writer thread (``threaded``): then the caller
+    must not use the connection until :meth:`close`, which waits for every job and raises
+    the writer's error, if any."""
 
     def __init__(self, conn: Connection, *, threaded: bool) -> None:
         self.conn = conn
-        self.busy = 0.0  # seconds spent in _write
+        self.busy = 0.0  # seconds spent in jobs
         self.error: BaseException | None = None
-        self.queue: queue.Queue[list[dict[str, Any]] | None] | None = None
+        self.queue: queue.Queue[Callable[[], None] | None] | None = None
         self.thread: threading.Thread | None = None
         if threaded:
             self.queue = queue.Queue(maxsize=2)
@@ -278,12 +287,17 @@ class _Writer:
         """Write ``rows`` (now, or queued for the writer thread)."""
         if self.error is not None:
             raise self.error
-        if not rows:
-            return
+        if rows:
+            self.call(functools.partial(_write, self.conn, rows))
+
+    def call(self, job: Callable[[], None]) -> None:
+        """Run ``job`` (a use of the connection), now or in turn in the writer thread."""
+        if self.error is not None:
+            raise self.error
         if self.queue is None:
-            self._write(rows)
+            self._run_job(job)
         else:
-            self.queue.put(rows)
+            self.queue.put(job)
 
     def close(self) -> None:
         """Wait for every queued chunk; raise the writer's error. Idempotent."""
@@ -295,18 +309,18 @@ class _Writer:
             error, self.error = self.error, None
             raise error
 
-    def _write(self, rows: list[dict[str, Any]]) -> None:
+    def _run_job(self, job: Callable[[], None]) -> None:
         start = time.perf_counter()
-        _write(self.conn, rows)
+        job()
         self.busy += time.perf_counter() - start
 
     def _run(self) -> None:
         assert self.queue is not None
-        while (rows := self.queue.get()) is not None:
+        while (job := self.queue.get()) is not None:
             if self.error is None:  # after an error, drain the queue without writing
                 try:
-                    self._write(rows)
-                except BaseException as exc:  # handed to the caller by put/close
+                    self._run_job(job)
+                except BaseException as exc:  # handed to the caller by put/call/close
                     self.error = exc
 
 

@@ -283,3 +283,24 @@ def test_a_whole_table_run_stores_what_a_batch_run_stores(sessions, monkeypatch)
                             for r in stored[-1]}  # fmt: skip
     assert stored[0] == stored[1]
     assert len(stored[0]) == len(authors)
+
+
+def test_a_failed_write_fails_the_run_and_restores_the_collector(sessions, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import gc
+
+    import pytest
+
+    from models.metrics import store
+
+    authors = _random_world(sessions, seed=8)
+
+    def broken(conn, rows) -> None:  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "_write", broken)
+    monkeypatch.setattr(store, "WHOLE_TABLE_SHARE", 0.0)
+    assert gc.isenabled()
+    with sessions() as session, pytest.raises(RuntimeError, match="disk full"):
+        compute_metrics(session, authors, full=True, now=NOW)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
