@@ -2,7 +2,8 @@
 
 Set-based: :func:`read_inputs` reads what a batch of authors needs with a handful of queries
 (authorships, the works' co-authorships, works, citation counts, repositories, Scholar's
-reported numbers); :func:`summarize` then computes one author's summary in Python with the
+reported numbers); :func:`iter_all_inputs` gives the same inputs for most or all authors from
+whole-table reads; :func:`summarize` then computes one author's summary in Python with the
 definitions of :mod:`models.metrics.indices`.
 
 Conventions beyond the indices' own:
