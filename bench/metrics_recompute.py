@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import logging
 import random
 import resource
 import sys
@@ -364,6 +365,10 @@ def main() -> int:
     parser.add_argument("--pg", metavar="URL", help="PostgreSQL URL (a throw-away schema)")
     parser.add_argument("--keep", metavar="FILE", help="SQLite: build FILE and keep it")
     args = parser.parse_args()
+    # the store's own account of a whole-table run (read / compute / write seconds)
+    store_log = logging.getLogger("models.metrics.store")
+    store_log.setLevel(logging.INFO)
+    store_log.addHandler(logging.StreamHandler(sys.stderr))
     with tempfile.TemporaryDirectory() as tmp:
         if args.pg:
             schema = f"bench_{uuid.uuid4().hex[:10]}"

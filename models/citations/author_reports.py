@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, func, select, true
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.authors import AuthorIdentifier
@@ -93,11 +93,11 @@ def store_author_reports(
 
 
 def latest_author_reports(
-    session: Session, author_ids: Sequence[int], source: str = "s2"
+    session: Session, author_ids: Sequence[int] | None, source: str = "s2"
 ) -> dict[int, list[AuthorReport]]:
-    """Per canonical author, the newest report of each of its ``source`` author ids (one
-    query per call, whatever the number of authors)."""
-    if not author_ids:
+    """Per canonical author (of ``author_ids``; None: every author), the newest report of
+    each of its ``source`` author ids (one query per call, whatever the number of authors)."""
+    if author_ids is not None and not author_ids:
         return {}
     newest = (
         select(AuthorReport.external_id, func.max(AuthorReport.observed_on).label("day"))
@@ -117,7 +117,10 @@ def latest_author_reports(
             (newest.c.external_id == AuthorReport.external_id)
             & (newest.c.day == AuthorReport.observed_on),
         )
-        .where(AuthorIdentifier.scheme == source, AuthorIdentifier.author_id.in_(author_ids))
+        .where(
+            AuthorIdentifier.scheme == source,
+            true() if author_ids is None else AuthorIdentifier.author_id.in_(author_ids),
+        )
         .order_by(AuthorIdentifier.author_id, AuthorReport.external_id)
     )
     result: dict[int, list[AuthorReport]] = {}

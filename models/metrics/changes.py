@@ -18,15 +18,17 @@ repo       a GitHub repository id: its owner authors and the authors of its work
 ========== =====================================================================
 
 :func:`pending_authors` first turns every other kind into ``author`` rows (set-based, in
-SQL), then returns the marked authors; :func:`clear` deletes the rows of the authors a run
-has recomputed, up to the id it read, so a change written meanwhile stays for the next run.
+SQL), then returns the marked authors and which rows it saw; :func:`clear` deletes, of those
+rows only, the ones of the authors a run has recomputed, so a change written meanwhile (even
+one whose id is lower than a seen one: PostgreSQL ids are handed out before commit) stays for
+the next run.
 The stored fingerprint remains the final guard: a marked author whose inputs hash as before
 (a re-harvest reporting the same numbers) is not recomputed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, Integer, String, delete, event, func, inspect, select, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -218,53 +220,122 @@ _RESOLVE = {
 }
 
 
+#: The ``metrics_change`` rows a run saw: their ids as sorted, disjoint inclusive ranges.
+Seen = list[tuple[int, int]]
+
+#: Ranges per statement (each is one ``BETWEEN`` of an ``OR``).
+_RANGES_PER_STATEMENT = 200
+
+
 def last_id(connection: Connection) -> int:
     """The id of the newest ``metrics_change`` row (0: none)."""
     table = MetricsChange.__table__
     return connection.scalar(select(func.max(table.c.id))) or 0
 
 
-def pending_authors(connection: Connection) -> tuple[set[int], int]:
-    """The authors marked changed, and the last ``metrics_change`` id this covers (0: none).
-
-    Rows of the other kinds are turned into ``author`` rows (and deleted) first, in SQL."""
+def visible(connection: Connection) -> Seen:
+    """The ids of every ``metrics_change`` row this transaction sees now, as ranges: usually
+    one (count = max - min + 1), else the islands of consecutive ids, found in SQL. A row
+    another transaction has written but not committed yet is a gap, so it is never taken
+    for seen (on PostgreSQL it may hold an id lower than ones already committed)."""
     table = MetricsChange.__table__
-    last = last_id(connection)
-    if not last:
-        return set(), 0
-    for kind, query in _RESOLVE.items():
-        refs = f"SELECT ref FROM {TABLE} WHERE kind = '{kind}' AND id <= :last"
-        connection.execute(
-            text(
-                f"INSERT INTO {TABLE} (kind, ref) SELECT DISTINCT 'author', x.author_id "
-                f"FROM ({query.format(refs=refs)}) x"
-            ),
-            {"last": last},
+    n, low, high = connection.execute(
+        select(func.count(), func.min(table.c.id), func.max(table.c.id))
+    ).one()
+    if not n:
+        return []
+    if n == high - low + 1:
+        return [(low, high)]
+    island = (table.c.id - func.row_number().over(order_by=table.c.id)).label("island")
+    ids = select(table.c.id, island).subquery()
+    return [
+        (a, b)
+        for a, b in connection.execute(
+            select(func.min(ids.c.id), func.max(ids.c.id))
+            .group_by(ids.c.island)
+            .order_by(func.min(ids.c.id))
         )
-    connection.execute(delete(table).where(table.c.kind != "author", table.c.id <= last))
-    last = connection.scalar(select(func.max(table.c.id))) or last
-    authors = set(
-        connection.scalars(
-            select(table.c.ref).where(table.c.kind == "author", table.c.id <= last).distinct()
-        )
-    )
-    return authors, last
+    ]
 
 
-def clear(connection: Connection, author_ids: Iterable[int] | None, last: int) -> None:
-    """Delete the ``author`` rows up to ``last`` of ``author_ids`` (None: of every author)."""
-    table = MetricsChange.__table__
-    if not last:
+def _ranges(ids: Iterable[int]) -> Seen:
+    """Sorted ids as inclusive ranges of consecutive ids."""
+    out: Seen = []
+    for i in sorted(set(ids)):
+        if out and out[-1][1] == i - 1:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
+
+
+def _merge(*parts: Seen) -> Seen:
+    out: Seen = []
+    for low, high in sorted(r for part in parts for r in part):
+        if out and low <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], high))
+        else:
+            out.append((low, high))
+    return out
+
+
+def _within(seen: Seen) -> Iterator[str]:
+    """SQL conditions on ``id`` (integers only, so inlined), one per slice of ranges."""
+    for start in range(0, len(seen), _RANGES_PER_STATEMENT):
+        part = seen[start : start + _RANGES_PER_STATEMENT]
+        yield "(" + " OR ".join(f"id BETWEEN {int(a)} AND {int(b)}" for a, b in part) + ")"
+
+
+def pending_authors(connection: Connection) -> tuple[set[int], Seen]:
+    """The authors marked changed, and the ``metrics_change`` rows this covers (to hand to
+    :func:`clear`; empty: none).
+
+    Only the rows visible when it starts are read (:func:`visible`): rows of the other kinds
+    among them are turned into ``author`` rows (and deleted) first, in SQL; the ``author``
+    rows so added count as seen too. A row committed meanwhile is left for the next run."""
+    seen = visible(connection)
+    if not seen:
+        return set(), []
+    added: list[int] = []
+    for within in _within(seen):
+        for kind, query in _RESOLVE.items():
+            refs = f"SELECT ref FROM {TABLE} WHERE kind = '{kind}' AND {within}"
+            added += connection.execute(
+                text(
+                    f"INSERT INTO {TABLE} (kind, ref) SELECT DISTINCT 'author', x.author_id "
+                    f"FROM ({query.format(refs=refs)}) x RETURNING id"
+                )
+            ).scalars()
+        connection.execute(text(f"DELETE FROM {TABLE} WHERE kind <> 'author' AND {within}"))
+    seen = _merge(seen, _ranges(added))
+    authors: set[int] = set()
+    for within in _within(seen):
+        authors.update(
+            connection.execute(
+                text(f"SELECT DISTINCT ref FROM {TABLE} WHERE kind = 'author' AND {within}")
+            ).scalars()
+        )
+    return authors, seen
+
+
+def clear(connection: Connection, author_ids: Iterable[int] | None, seen: Seen) -> None:
+    """Delete the rows of ``seen`` (:func:`visible`, :func:`pending_authors`): every one
+    (``author_ids`` None), or the ``author`` rows of ``author_ids``. Rows written since the
+    run read them are not in ``seen``, so they stay for the next run."""
+    if not seen:
         return
     if author_ids is None:
-        connection.execute(delete(table).where(table.c.id <= last))
+        for within in _within(seen):
+            connection.execute(text(f"DELETE FROM {TABLE} WHERE {within}"))
         return
+    table = MetricsChange.__table__
     ids: Sequence[int] = sorted(set(author_ids))
-    for start in range(0, len(ids), 5000):
-        connection.execute(
-            delete(table).where(
-                table.c.kind == "author",
-                table.c.id <= last,
-                table.c.ref.in_(ids[start : start + 5000]),
+    for within in _within(seen):
+        for start in range(0, len(ids), 5000):
+            connection.execute(
+                delete(table).where(
+                    table.c.kind == "author",
+                    text(within),
+                    table.c.ref.in_(ids[start : start + 5000]),
+                )
             )
-        )

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, select
+from sqlalchemy import Select, and_, case, select, true
 from sqlalchemy.orm import Session
 
 from models.citations.rule import choose, latest_day_of_record
@@ -66,7 +66,8 @@ class CitationCount:
     others: tuple[Observation, ...] = ()
 
 
-WorkFilter = Sequence[int] | Select[Any]
+#: Work ids, a ``select`` of work ids, or None for every work (a whole-table read).
+WorkFilter = Sequence[int] | Select[Any] | None
 Provider = Callable[[Session, WorkFilter], dict[int, CitationCount]]
 
 
@@ -75,8 +76,8 @@ def citation_counts(
 ) -> dict[int, CitationCount]:
     """The citation count of each work of ``work_ids`` that has one (a work with no known
     count is absent, never 0), chosen by the rule of the module docstring as of ``today``
-    (default: the UTC date). ``work_ids`` is a sequence of ids or a ``select`` of work ids
-    (the set-based callers pass a subquery instead of shipping ids)."""
+    (default: the UTC date). ``work_ids`` is a sequence of ids, a ``select`` of work ids
+    (the set-based callers pass a subquery instead of shipping ids), or None: every work."""
     today = today or datetime.now(UTC).date()
     session.flush()  # the providers read with Core, which does not autoflush
     by_work: dict[int, list[CitationCount]] = {}
@@ -112,29 +113,33 @@ def _with_others(kept: CitationCount, more: Iterable[Observation]) -> CitationCo
 def scholar_citations(session: Session, work_ids: WorkFilter) -> dict[int, CitationCount]:
     """Scholar's count per work: the most recently observed of the work's Scholar entries
     (see the module docstring), with its per-year counts when its page was filled."""
-    rows: list[Any] = []
-    for where in _work_conditions(work_ids):
-        rows += session.connection().execute(_scholar_query(where)).all()
+    conn = session.connection()
+    # a whole-table read (None) streams; its rows are grouped as they come
+    options = {"yield_per": 20_000} if work_ids is None else {}
     by_work: dict[int, list[Any]] = {}
-    for row in rows:
-        by_work.setdefault(row.work_id, []).append(row)
+    for where in _work_conditions(work_ids):
+        for part in conn.execute(_scholar_query(where), execution_options=options).partitions():
+            for row in part:
+                entries = by_work.get(row[0])
+                if entries is None:
+                    by_work[row[0]] = [row]
+                else:
+                    entries.append(row)
     result: dict[int, CitationCount] = {}
     for work_id, entries in by_work.items():
         if len(entries) > 1:
             entries.sort(key=lambda r: (-_ts(r.observed_at), r.position, r.author_pub_id))
-        best, rest = entries[0], entries[1:]
+        # columns: work_id, author_pub_id, num_citations, observed_at, position, filled_payload
+        best = entries[0]
         result[work_id] = CitationCount(
-            count=int(best.num_citations or 0),
-            source="scholar",
-            observed_on=best.observed_at.date(),
-            entry=best.author_pub_id,
-            per_year=_per_year(best.filled_payload),
-            others=tuple(
-                Observation(
-                    "scholar", int(r.num_citations or 0), r.observed_at.date(), r.author_pub_id
-                )
-                for r in rest
-            ),
+            int(best[2] or 0),
+            "scholar",
+            best[3].date(),
+            best[1],
+            _per_year(best[5]),
+            tuple(Observation("scholar", int(r[2] or 0), r[3].date(), r[1]) for r in entries[1:])
+            if len(entries) > 1
+            else (),
         )
     return result
 
@@ -144,7 +149,11 @@ def _ts(moment: datetime) -> float:
 
 
 def _work_conditions(work_ids: WorkFilter) -> Iterable[Any]:
-    """SQL conditions on ``work_mention.work_id``: one per chunk of ids, or one subquery."""
+    """SQL conditions on ``work_mention.work_id``: one per chunk of ids, one subquery, or
+    one that holds for every row (None)."""
+    if work_ids is None:
+        yield true()
+        return
     if isinstance(work_ids, Select):
         yield WorkMention.work_id.in_(work_ids)
         return

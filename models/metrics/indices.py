@@ -437,3 +437,102 @@ def i10_index_since(papers: Iterable[Paper], since_year: int) -> int | None:
     """
     counts = _since_counts(papers, since_year)
     return None if counts is None else sum(n >= 10 for n in counts)
+
+
+# --------------------------------------------------------------------------- all at once
+
+
+def author_indices(papers: Sequence[Paper], *, current_year: int) -> dict[str, int | float | None]:
+    """Every per-paper index of one author in one pass over the papers ranked once: the
+    same values, bit for bit, as the individual functions above (``citations`` is
+    :func:`citations_total`, ``hi_norm`` :func:`hi_norm_index`, ``citations_mean`` and
+    ``citations_median`` the per-paper mean and median). The age-based ones (``m_quotient``,
+    ``hc_index``, ``awcr``, ``aw_index``) leave out papers newer than ``current_year``
+    instead of raising; the others count every paper.
+
+    >>> papers = [Paper(10, 2024, 2), Paper(8, 2020, 4), Paper(5, 2014, 1)]
+    >>> got = author_indices(papers, current_year=2024)
+    >>> got["h_index"], got["g_index"], got["hc_index"], got["hi_norm"]
+    (3, 3, 2, 2)
+    """
+    if any(p.year is not None and p.year > current_year for p in papers):
+        # rare: the age-based indices see a subset, so h differs for m; compute them apart
+        dated = [p for p in papers if p.year is None or p.year <= current_year]
+        out = author_indices(dated, current_year=current_year)
+        out.update(_citation_indices(_ranked(papers)))
+        return out
+    ranked = _ranked(papers)
+    out = _citation_indices(ranked)
+    if ranked is None:
+        out.update(m_quotient=None, hc_index=None, awcr=None, aw_index=None)
+        return out
+    h = out["h_index"]
+    years = [p.year for p in papers if p.year is not None]
+    out["m_quotient"] = h / _age(min(years), current_year) if years else None
+    # no paper is newer than current_year here, so _age cannot raise: computed inline, with
+    # the same arithmetic (and the same summation order) as hc_index and awcr
+    scores: list[float] = []
+    rates: list[float] = []
+    for p in ranked:
+        if p.year is not None:
+            age = current_year - p.year + 1
+            count = p.citations or 0
+            scores.append(HC_GAMMA * age**-HC_DELTA * count)
+            rates.append(count / age)
+    out["hc_index"] = _h_of(scores)
+    rate = sum(rates)
+    out["awcr"] = rate
+    out["aw_index"] = math.sqrt(rate)
+    return out
+
+
+def _citation_indices(ranked: list[Paper] | None) -> dict[str, int | float | None]:
+    """The indices that need no year, from :func:`_ranked`'s list (None: no known count)."""
+    if ranked is None:
+        return dict.fromkeys(
+            (
+                "citations", "h_index", "i10_index", "g_index", "e_index", "hi_index",
+                "hi_norm", "hm_index", "citations_mean", "citations_median",
+            )
+        )  # fmt: skip
+    counts = [p.citations or 0 for p in ranked]  # most cited first
+    h = g = i10 = cumulated = 0
+    for rank, count in enumerate(counts, start=1):
+        if count >= rank:
+            h = rank  # counts fall as ranks grow: once below, never again above
+        if count >= 10:
+            i10 += 1
+        cumulated += count
+        if cumulated >= rank * rank:
+            g = rank
+    authors = [p.n_authors for p in ranked]
+    all_authors = not any(n is None for n in authors)
+    hi: float | None
+    if h == 0:
+        hi = 0.0
+    elif any(n is None for n in authors[:h]):
+        hi = None
+    else:
+        hi = h * h / sum(n or 0 for n in authors[:h])
+    hi_norm: int | None = None
+    hm: float | None = None
+    if all_authors:
+        hi_norm = _h_of(c / (n or 1) for c, n in zip(counts, authors, strict=True))
+        hm = effective = 0.0
+        for count, n in zip(counts, authors, strict=True):
+            effective += 1.0 / (n or 1)
+            if count < effective:
+                break
+            hm = effective
+    return {
+        "citations": sum(counts),
+        "h_index": h,
+        "i10_index": i10,
+        "g_index": g,
+        "e_index": math.sqrt(sum(counts[:h]) - h * h),
+        "hi_index": hi,
+        "hi_norm": hi_norm,
+        "hm_index": hm,
+        "citations_mean": statistics.fmean(counts) if counts else None,
+        "citations_median": float(statistics.median(counts)) if counts else None,
+    }

@@ -11,7 +11,12 @@ Callers own the transaction: this module flushes, never commits.
 
 from __future__ import annotations
 
+import functools
+import gc
 import logging
+import queue
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -26,12 +31,16 @@ from models.citations.rule import FRESH_DAYS
 from models.citations.tables import CitationObservation
 from models.identity.tables import WorkMention
 from models.metrics import changes
-from models.metrics.summaries import read_inputs, summarize
+from models.metrics.summaries import iter_all_inputs, read_inputs, summarize
 from models.metrics.tables import AuthorMetrics, AuthorMetricsSnapshot
 
 log = logging.getLogger(__name__)
 
 BATCH = 2000
+#: A run reading at least this share of all authors reads whole tables instead of batches.
+WHOLE_TABLE_SHARE = 0.2
+#: Rows written per statement by a whole-table run.
+WRITE_CHUNK = 5000
 
 #: The summary keys stored as columns of both tables (the rest stays in ``summary``).
 COLUMNS = (
@@ -111,7 +120,11 @@ def compute_metrics(
     (:mod:`models.metrics.changes`), authors without a stored summary or with one of another
     year, and authors whose citation source may have changed by age alone (an observation
     that stopped being fresh since). A candidate whose fingerprint equals the stored one is
-    counted unchanged, as is every author not read."""
+    counted unchanged, as is every author not read.
+
+    A run that reads at least :data:`WHOLE_TABLE_SHARE` of all authors reads whole tables
+    (:func:`models.metrics.summaries.iter_all_inputs`), else batches of :data:`BATCH`
+    authors; both give the same inputs. Only the change marks the run saw are cleared."""
     now = now or utcnow()
     session.flush()
     conn = session.connection()
@@ -119,13 +132,48 @@ def compute_metrics(
     ids = sorted(set(author_ids))
     known = _existing(conn, ids)
     run.considered = len(known)
-    everyone = full and len(known) == conn.scalar(select(func.count()).select_from(Author))
+    total = conn.scalar(select(func.count()).select_from(Author)) or 0
+    everyone = full and len(known) == total
     if everyone:  # every mark is spent: no need to resolve them to authors
-        marked, last = set(), changes.last_id(conn)
+        marked, seen = set(), changes.visible(conn)
     else:
-        marked, last = changes.pending_authors(conn)
+        marked, seen = changes.pending_authors(conn)
     todo = known if full else sorted(set(known) & (marked | _due(conn, known, now)))
     run.read = len(todo)
+    # every author in scope is up to date once the run commits: its marks (those seen) are
+    # spent. A whole-table run clears them while it computes, from its writer thread.
+    # (the author rows seen are those of the marked authors: naming only those in scope
+    # deletes the same rows as naming every author in scope, with a far shorter IN list)
+    clear = functools.partial(
+        changes.clear, conn, None if everyone else sorted(marked.intersection(known)), seen
+    )
+    if todo and len(todo) >= WHOLE_TABLE_SHARE * total:
+        _compute_whole(session, todo, full, now, run, keep_summaries, progress, clear)
+    else:
+        _compute_batches(session, todo, full, now, run, keep_summaries, progress)
+        clear()
+    run.unchanged = run.considered - run.computed
+    log.info(
+        "metrics: %d author(s) considered, %d read, %d recomputed, %d unchanged",
+        run.considered,
+        len(todo),
+        run.computed,
+        run.unchanged,
+    )
+    return run
+
+
+def _compute_batches(
+    session: Session,
+    todo: list[int],
+    full: bool,
+    now: datetime,
+    run: MetricsRun,
+    keep_summaries: bool,
+    progress: Callable[[str], None] | None,
+) -> None:
+    """Read, compare, compute and write ``todo`` :data:`BATCH` authors at a time."""
+    conn = session.connection()
     for start in range(0, len(todo), BATCH):
         batch = todo[start : start + BATCH]
         inputs = read_inputs(session, batch)
@@ -147,21 +195,137 @@ def compute_metrics(
             rows.append(_row(author_id, summary, fingerprint, now))
             if keep_summaries:
                 run.summaries.append(summary)
-        _write(session, rows)
+        _write(conn, rows)
         run.computed += len(rows)
         if progress and len(todo) > BATCH:
             progress(f"metrics: {min(start + BATCH, len(todo))}/{len(todo)} authors read")
-    run.unchanged = run.considered - run.computed
-    # every author in scope is now up to date: its change marks are spent
-    changes.clear(conn, None if everyone else known, last)
+
+
+def _compute_whole(
+    session: Session,
+    todo: list[int],
+    full: bool,
+    now: datetime,
+    run: MetricsRun,
+    keep_summaries: bool,
+    progress: Callable[[str], None] | None,
+    clear: Callable[[], None],
+) -> None:
+    """Read every input table once, then compute and write ``todo`` in id order, writing
+    :data:`WRITE_CHUNK` rows at a time (on PostgreSQL from a writer thread, so the database
+    stores a chunk while the next one is computed); ``clear`` (the marks' deletion) runs
+    once the reading is done, first thing in the writer. The garbage collector is off meanwhile
+    (the rows read are millions of long-lived objects it would scan again and again, and the
+    loop makes no cycles) and restored afterwards, even on error."""
+    conn = session.connection()
+    stored: dict[int, str] = {}
+    if not full:
+        stored = dict(
+            conn.execute(select(AuthorMetrics.author_id, AuthorMetrics.fingerprint)).all()
+        )
+    was_enabled = gc.isenabled()
+    gc.disable()
+    started = time.perf_counter()
+    read_s = 0.0
+    writer = _Writer(conn, threaded=conn.dialect.name == "postgresql")
+    try:
+        rows: list[dict[str, Any]] = []
+        done = 0
+        for done, inputs in enumerate(iter_all_inputs(session, todo), start=1):
+            if done == 1:
+                gc.freeze()  # what was read stays: keep it out of any later collection
+                read_s = time.perf_counter() - started
+                writer.call(clear)
+            fingerprint = inputs.fingerprint(now.year)
+            if not full and stored.get(inputs.author_id) == fingerprint:
+                continue
+            summary = summarize(inputs, current_year=now.year)
+            rows.append(_row(inputs.author_id, summary, fingerprint, now))
+            if keep_summaries:
+                run.summaries.append(summary)
+            if len(rows) >= WRITE_CHUNK:
+                writer.put(rows)
+                run.computed += len(rows)
+                rows = []
+                if progress:
+                    progress(f"metrics: {done}/{len(todo)} authors computed")
+        writer.put(rows)
+        run.computed += len(rows)
+        if not done:
+            writer.call(clear)  # nobody was read: nothing else ran
+        computed_s = time.perf_counter() - started
+        writer.close()
+    finally:
+        writer.close()
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
     log.info(
-        "metrics: %d author(s) considered, %d read, %d recomputed, %d unchanged",
-        run.considered,
-        len(todo),
-        run.computed,
-        run.unchanged,
+        "metrics: whole-table run: read %.1f s, computed by %.1f s, written by %.1f s "
+        "(%.1f s writing)",
+        read_s,
+        computed_s,
+        time.perf_counter() - started,
+        writer.busy,
     )
-    return run
+
+
+class _Writer:
+    """Jobs on the connection (:func:`_write` of chunks of rows, the marks' deletion), in
+    order, in the caller's thread or in one writer thread (``threaded``): then the caller
+    must not use the connection until :meth:`close`, which waits for every job and raises
+    the writer's error, if any."""
+
+    def __init__(self, conn: Connection, *, threaded: bool) -> None:
+        self.conn = conn
+        self.busy = 0.0  # seconds spent in jobs
+        self.error: BaseException | None = None
+        self.queue: queue.Queue[Callable[[], None] | None] | None = None
+        self.thread: threading.Thread | None = None
+        if threaded:
+            self.queue = queue.Queue(maxsize=2)
+            self.thread = threading.Thread(target=self._run, name="metrics-writer", daemon=True)
+            self.thread.start()
+
+    def put(self, rows: list[dict[str, Any]]) -> None:
+        """Write ``rows`` (now, or queued for the writer thread)."""
+        if self.error is not None:
+            raise self.error
+        if rows:
+            self.call(functools.partial(_write, self.conn, rows))
+
+    def call(self, job: Callable[[], None]) -> None:
+        """Run ``job`` (a use of the connection), now or in turn in the writer thread."""
+        if self.error is not None:
+            raise self.error
+        if self.queue is None:
+            self._run_job(job)
+        else:
+            self.queue.put(job)
+
+    def close(self) -> None:
+        """Wait for every queued chunk; raise the writer's error. Idempotent."""
+        if self.thread is not None and self.queue is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def _run_job(self, job: Callable[[], None]) -> None:
+        start = time.perf_counter()
+        job()
+        self.busy += time.perf_counter() - start
+
+    def _run(self) -> None:
+        assert self.queue is not None
+        while (job := self.queue.get()) is not None:
+            if self.error is None:  # after an error, drain the queue without writing
+                try:
+                    self._run_job(job)
+                except BaseException as exc:  # handed to the caller by put/call/close
+                    self.error = exc
 
 
 def _existing(conn: Connection, ids: list[int]) -> list[int]:
@@ -230,22 +394,44 @@ def _row(author_id: int, summary: dict[str, Any], fingerprint: str, now: datetim
     return row
 
 
-def _write(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Replace the current rows of these authors and add one snapshot each (multi-row)."""
+def _write(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Replace the current rows of these authors and add one snapshot each: the rows by
+    COPY on PostgreSQL, by one multi-row insert elsewhere; the snapshots copied from them
+    in SQL, so each summary is serialized once, not twice."""
     if not rows:
         return
-    conn = session.connection()
     current, snapshots = AuthorMetrics.__table__, AuthorMetricsSnapshot.__table__
     ids = [r["author_id"] for r in rows]
     conn.execute(delete(current).where(current.c.author_id.in_(ids)))
-    conn.execute(insert(current), rows)
-    # the snapshot copies the rows just written: each summary is serialized once, not twice
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        _copy(conn, rows)
+    else:
+        conn.execute(insert(current), rows)
     conn.execute(
         insert(snapshots).from_select(
             [c.name for c in current.columns],
             select(*current.columns).where(current.c.author_id.in_(ids)),
         )
     )
+
+
+def _copy(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """``COPY author_metrics FROM STDIN`` of ``rows``, in this transaction, with the values
+    the ORM would bind (UTC times, the summary as JSONB serialized by ``json.dumps``)."""
+    from psycopg.types.json import Jsonb
+
+    names = [c.name for c in AuthorMetrics.__table__.columns]
+    at = names.index("summary"), names.index("computed_at")
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    with dbapi.cursor() as cursor:
+        statement = f"COPY author_metrics ({', '.join(names)}) FROM STDIN"
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                values = [row[name] for name in names]
+                values[at[0]] = Jsonb(values[at[0]])
+                values[at[1]] = values[at[1]].astimezone(UTC)
+                copy.write_row(values)
 
 
 def current_summary(session: Session, author_id: int) -> AuthorMetrics | None:

@@ -2,7 +2,8 @@
 
 Set-based: :func:`read_inputs` reads what a batch of authors needs with a handful of queries
 (authorships, the works' co-authorships, works, citation counts, repositories, Scholar's
-reported numbers); :func:`summarize` then computes one author's summary in Python with the
+reported numbers); :func:`iter_all_inputs` gives the same inputs for most or all authors from
+whole-table reads; :func:`summarize` then computes one author's summary in Python with the
 definitions of :mod:`models.metrics.indices`.
 
 Conventions beyond the indices' own:
@@ -24,13 +25,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Text, cast, func, select, text, true
 from sqlalchemy.orm import Session
 
 from models.authors import Author, Authorship
@@ -56,12 +59,16 @@ class WorkInput:
     categories: tuple[str, ...]
     venues: tuple[str, ...]
     citation: CitationCount | None
+    #: the work's :meth:`paper`, when the reader built it once for every author of the work
+    shared_paper: Paper | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_last_author(self) -> bool:
         return self.n_authors >= 2 and self.position == self.n_authors - 1
 
     def paper(self) -> Paper:
+        if self.shared_paper is not None:
+            return self.shared_paper
         c = self.citation
         return Paper(
             c.count if c else None,
@@ -114,6 +121,15 @@ class AuthorInputs:
     repositories: dict[int, tuple[str, int, str]] = field(default_factory=dict)
     scholar: list[ScholarReported] = field(default_factory=list)
     s2: list[S2Reported] = field(default_factory=list)
+    #: :meth:`top_coauthors`, once computed (the readers fill it; not an input of its own)
+    top: list[tuple[int, int]] | None = field(default=None, compare=False, repr=False)
+
+    def top_coauthors(self) -> list[tuple[int, int]]:
+        """The ``TOP`` co-authors sharing the most works (then the lowest ids), with their
+        counts; cached: call it once ``coauthors`` is complete."""
+        if self.top is None:
+            self.top = _top(self.coauthors)
+        return self.top
 
     def fingerprint(self, current_year: int) -> str:
         """SHA-256 of every input value the summary depends on (works, positions, author
@@ -133,8 +149,10 @@ class AuthorInputs:
                 else (
                     w.citation.source,
                     w.citation.count,
-                    sorted((w.citation.per_year or {}).items()),
-                    sorted((o.source, o.entry, o.count) for o in w.citation.others),
+                    sorted(w.citation.per_year.items()) if w.citation.per_year else [],
+                    sorted((o.source, o.entry, o.count) for o in w.citation.others)
+                    if w.citation.others
+                    else [],
                 ),
             )
             for w in self.works
@@ -143,12 +161,14 @@ class AuthorInputs:
             tuple(getattr(s, k) for k in _SCHOLAR_FIELDS if k != "observed_at")
             for s in self.scholar
         )
+        coauthors, names = self.coauthors, self.coauthor_names
+        ids = sorted(coauthors)
         payload = [
             current_year,
             self.name,
             works,
-            sorted(self.coauthors.items()),
-            sorted((i, self.coauthor_names.get(i)) for i in self.coauthors),
+            [(i, coauthors[i]) for i in ids],  # = sorted(coauthors.items()): ids are unique
+            [(i, names.get(i)) for i in ids],
             sorted((i, *v) for i, v in self.repositories.items()),
             scholar,
         ]
@@ -163,6 +183,97 @@ class AuthorInputs:
 # --------------------------------------------------------------------------- reading
 
 
+WorkRow = tuple[int | None, tuple[str, ...], tuple[str, ...]]  # year, categories, venues
+Repo = tuple[int, str, int]  # repository id, full name, stars
+#: What every author of a work shares: row, distinct authors, author count, count, Paper.
+SharedWork = tuple[WorkRow, tuple[int, ...], int, CitationCount | None, Paper]
+
+
+@dataclass
+class _Read:
+    """The rows the inputs of some authors are assembled from (:func:`_assemble`), read
+    batch-wise by :func:`read_inputs` or whole tables at once by :func:`iter_all_inputs`."""
+
+    bylines: dict[int, list[int]]  # work -> its authors, one per authorship
+    works: dict[int, WorkRow]
+    counts: dict[int, CitationCount]
+    owned: dict[int, list[Repo]]  # author -> repositories of its GitHub login, as read
+    by_work: dict[int, list[Repo]]  # work -> its repositories, as read
+    scholar: dict[int, list[ScholarReported]]  # author -> profiles, by scholar id
+    s2: dict[int, list[S2Reported]]
+    names: dict[int, str] | None = None  # every author's name (else filled by _names)
+    shared: dict[int, SharedWork] = field(default_factory=dict)  # filled by _assemble
+    #: a whole-table read's authorships of the authors wanted, by author, work, position:
+    #: their author ids, work ids and positions
+    ships: tuple[array[int], array[int], array[int]] = ((), (), ())  # type: ignore[assignment]
+
+
+def _work_row(year: int | None, categories: Any, venues: Any, seen: dict) -> WorkRow:
+    """A work's row with its lists as tuples (equal tuples shared: few distinct ones)."""
+    row = (year, tuple(categories or ()), tuple(venues or ()))
+    return seen.setdefault(row, row)
+
+
+def _assemble(
+    author_id: int, name: str, mine: Sequence[tuple[int, int]], read: _Read
+) -> AuthorInputs:
+    """One author's inputs from its ``(work_id, position)`` authorships, sorted."""
+    inputs = AuthorInputs(author_id, name)
+    last = None
+    shared = read.shared
+    coauthors: dict[int, int] = {}
+    count = coauthors.get
+    for work_id, position in mine:
+        if work_id == last:
+            continue  # one author at two positions of a work counts the work once (sorted)
+        work = shared.get(work_id)
+        if work is None:
+            work = _shared_work(work_id, read)
+            if work is None:
+                continue
+        last = work_id
+        row, byline, n_authors, citation, paper = work
+        inputs.works.append(
+            WorkInput(work_id, row[0], position, n_authors, row[1], row[2], citation, paper)
+        )
+        for a in byline:  # each co-author once per work (the byline is deduplicated)
+            if a != author_id:
+                coauthors[a] = count(a, 0) + 1
+    inputs.coauthors = Counter(coauthors)
+    if read.names is not None:
+        names = read.names
+        inputs.coauthor_names = {a: names.get(a, "?") for a, _ in inputs.top_coauthors()}
+    for repo_id, repo, stars in read.owned.get(author_id, ()):
+        inputs.repositories[repo_id] = (repo, stars, "owner")
+    if read.by_work:
+        for w in inputs.works:
+            for repo_id, repo, stars in read.by_work.get(w.work_id, ()):
+                inputs.repositories.setdefault(repo_id, (repo, stars, "paper"))
+    inputs.scholar = read.scholar.get(author_id, [])
+    inputs.s2 = read.s2.get(author_id, [])
+    return inputs
+
+
+def _shared_work(work_id: int, read: _Read) -> SharedWork | None:
+    """What every author of the work shares (its row, distinct authors, author count,
+    citation count and :class:`Paper`), built once and kept in ``read.shared``; None for an
+    unknown work."""
+    row = read.works.get(work_id)
+    if row is None:
+        return None
+    byline = read.bylines.get(work_id, [])
+    n_authors = max(len(byline), 1)  # authorships, not distinct authors
+    c = read.counts.get(work_id)
+    paper = Paper(
+        c.count if c else None,
+        row[0],
+        n_authors,
+        c.per_year if c and c.per_year is not None else None,
+    )
+    work = read.shared[work_id] = (row, tuple(dict.fromkeys(byline)), n_authors, c, paper)
+    return work
+
+
 def read_inputs(session: Session, author_ids: Sequence[int]) -> dict[int, AuthorInputs]:
     """The inputs of each author of ``author_ids`` (one batch: keep it to a few thousand ids),
     in nine queries whatever the batch size. Unknown ids are absent from the result."""
@@ -171,16 +282,13 @@ def read_inputs(session: Session, author_ids: Sequence[int]) -> dict[int, Author
         return {}
     session.flush()  # the reads below are Core (plain rows, no ORM loading): flush first
     conn = session.connection()
-    result = {
-        author_id: AuthorInputs(author_id, name)
-        for author_id, name in conn.execute(
-            select(Author.id, Author.display_name).where(Author.id.in_(ids))
-        )
-    }
+    authors = conn.execute(
+        select(Author.id, Author.display_name).where(Author.id.in_(ids)).order_by(Author.id)
+    ).all()
     own = select(Authorship.work_id).where(Authorship.author_id.in_(ids))
     wanted = set(ids)
     # every authorship of the batch's works: the bylines, and among them the batch's own
-    mine: list[tuple[int, int, int]] = []
+    mine: dict[int, list[tuple[int, int]]] = {}
     bylines: dict[int, list[int]] = {}
     for author_id, work_id, position in conn.execute(
         select(Authorship.author_id, Authorship.work_id, Authorship.position).where(
@@ -189,46 +297,157 @@ def read_inputs(session: Session, author_ids: Sequence[int]) -> dict[int, Author
     ).all():
         bylines.setdefault(work_id, []).append(author_id)
         if author_id in wanted:
-            mine.append((author_id, work_id, position))
+            mine.setdefault(author_id, []).append((work_id, position))
+    shared: dict[WorkRow, WorkRow] = {}
     works = {
-        row[0]: row
-        for row in conn.execute(
+        work_id: _work_row(year, categories, venues, shared)
+        for work_id, year, categories, venues in conn.execute(
             select(Work.id, Work.year, Work.categories, Work.venues).where(Work.id.in_(own))
-        ).all()
-    }
-    counts = citation_counts(session, own)
-    seen: set[tuple[int, int]] = set()
-    for author_id, work_id, position in sorted(mine):
-        inputs = result.get(author_id)
-        work = works.get(work_id)
-        if inputs is None or work is None or (author_id, work_id) in seen:
-            continue  # one author at two positions of a work counts the work once
-        seen.add((author_id, work_id))
-        byline = bylines.get(work_id, [])
-        inputs.works.append(
-            WorkInput(
-                work_id=work_id,
-                year=work[1],
-                position=position,
-                n_authors=max(len(byline), 1),
-                categories=tuple(work[2] or ()),
-                venues=tuple(work[3] or ()),
-                citation=counts.get(work_id),
-            )
         )
-        inputs.coauthors.update({a for a in byline if a != author_id})
+    }
+    read = _Read(
+        bylines=bylines,
+        works=works,
+        counts=citation_counts(session, own),
+        owned=_owned(conn, ids),
+        by_work=_work_repositories(conn, own),
+        scholar=_scholar(conn, ids),
+        s2=_s2(session, ids),
+    )
+    result = {
+        author_id: _assemble(author_id, name, sorted(mine.get(author_id, ())), read)
+        for author_id, name in authors
+    }
     _names(session, result)
-    _repositories(session, result, ids, own)
-    _scholar(session, result, ids)
-    _s2(session, result, ids)
     return result
+
+
+def iter_all_inputs(
+    session: Session, author_ids: Sequence[int], *, chunk: int = 20_000
+) -> Iterator[AuthorInputs]:
+    """The inputs of each author of ``author_ids`` (unknown ids skipped), in id order, equal
+    to :func:`read_inputs`' but read with whole-table selects: each input table once, in
+    big ordered streaming selects, instead of per-batch ``IN`` lists (which read a work once
+    for every batch holding one of its authors). Worth it when ``author_ids`` is a large
+    part of all authors; holds every work's row in memory meanwhile.
+
+    Everything is read before the first author is yielded, so the caller may use the
+    session's connection (e.g. to write) while iterating."""
+    wanted = set(author_ids)
+    session.flush()
+    conn = session.connection()
+    stream = {"yield_per": chunk}  # per statement: Connection.execution_options is sticky
+    with _whole_read_settings(conn):
+        read = _read_all(session, conn, wanted, stream)
+    names, ship_author, ship_work, ship_position = read.names or {}, *read.ships
+    i, n = 0, len(ship_author)
+    for author_id in sorted(wanted & names.keys()):
+        mine: list[tuple[int, int]] = []
+        while i < n and ship_author[i] < author_id:
+            i += 1
+        while i < n and ship_author[i] == author_id:
+            mine.append((ship_work[i], ship_position[i]))
+            i += 1
+        yield _assemble(author_id, names[author_id], mine, read)
+
+
+#: PostgreSQL settings while a whole-table read runs, restored afterwards: its selects go
+#: through server-side cursors (``yield_per``), which PostgreSQL plans for the first 10% of
+#: rows (nested loops over indexes: 7-20 s for the million-row Scholar join instead of 2 s
+#: with hash joins) unless ``cursor_tuple_fraction`` says every row will be fetched; and
+#: more ``work_mem`` than the default 4MB, so the million-row hashes do not spill to disk.
+WHOLE_READ_SETTINGS = {"cursor_tuple_fraction": "1.0", "work_mem": "64MB"}
+
+
+@contextmanager
+def _whole_read_settings(conn: Connection) -> Iterator[None]:
+    """On PostgreSQL, :data:`WHOLE_READ_SETTINGS` for this transaction meanwhile (restored
+    afterwards, even on error); elsewhere nothing."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    setting = text("SELECT set_config(:name, :value, true)")
+    before = {
+        name: conn.scalar(text("SELECT current_setting(:name)"), {"name": name})
+        for name in WHOLE_READ_SETTINGS
+    }
+    for name, value in WHOLE_READ_SETTINGS.items():
+        conn.execute(setting, {"name": name, "value": value})
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            conn.execute(setting, {"name": name, "value": value})
+
+
+def _read_all(session: Session, conn: Connection, wanted: set[int], stream: dict) -> _Read:
+    """The rows of :func:`iter_all_inputs`, each table read once."""
+    names: dict[int, str] = {}
+    for part in conn.execute(
+        select(Author.id, Author.display_name), execution_options=stream
+    ).partitions():
+        names.update(part)
+    bylines: dict[int, list[int]] = {}
+    ship_author, ship_work, ship_position = array("q"), array("q"), array("q")
+    for part in conn.execute(
+        select(Authorship.author_id, Authorship.work_id, Authorship.position).order_by(
+            Authorship.author_id, Authorship.work_id, Authorship.position
+        ),
+        execution_options=stream,
+    ).partitions():
+        if not part:
+            continue
+        authors_, works_, positions = zip(*part, strict=True)  # columns, transposed in C
+        for work_id, author_id in zip(works_, authors_, strict=True):
+            byline = bylines.get(work_id)
+            if byline is None:
+                bylines[work_id] = [author_id]
+            else:
+                byline.append(author_id)
+        if wanted.issuperset(authors_):  # every row is wanted (always, in a full run)
+            ship_author.extend(authors_)
+            ship_work.extend(works_)
+            ship_position.extend(positions)
+            continue
+        for author_id, work_id, position in part:
+            if author_id in wanted:
+                ship_author.append(author_id)
+                ship_work.append(work_id)
+                ship_position.append(position)
+    shared: dict[WorkRow, WorkRow] = {}
+    works: dict[int, WorkRow] = {}
+    # the lists as JSON text, each distinct text parsed once (few distinct lists, 1M works)
+    parsed: dict[str | None, tuple[str, ...]] = {None: ()}
+    for part in conn.execute(
+        select(Work.id, Work.year, cast(Work.categories, Text), cast(Work.venues, Text)),
+        execution_options=stream,
+    ).partitions():
+        for work_id, year, categories, venues in part:
+            cats = parsed.get(categories)
+            if cats is None:
+                cats = parsed[categories] = tuple(json.loads(categories) or ())
+            where = parsed.get(venues)
+            if where is None:
+                where = parsed[venues] = tuple(json.loads(venues) or ())
+            works[work_id] = _work_row(year, cats, where, shared)
+    return _Read(
+        bylines=bylines,
+        works=works,
+        counts=citation_counts(session, None),
+        owned=_owned(conn, None),
+        by_work=_work_repositories(conn, None),
+        scholar=_scholar(conn, None),
+        s2=_s2(session, None),
+        names=names,
+        ships=(ship_author, ship_work, ship_position),
+    )
 
 
 def _names(session: Session, result: dict[int, AuthorInputs]) -> None:
     """Display names of each author's top co-authors (the only ones a summary shows)."""
     wanted: set[int] = set()
     for inputs in result.values():
-        wanted |= {a for a, _ in _top(inputs.coauthors)}
+        wanted |= {a for a, _ in inputs.top_coauthors()}
     names: dict[int, str] = {}
     ordered = sorted(wanted)
     for start in range(0, len(ordered), 5000):
@@ -242,40 +461,46 @@ def _names(session: Session, result: dict[int, AuthorInputs]) -> None:
             .all()
         )
     for inputs in result.values():
-        inputs.coauthor_names = {a: names.get(a, "?") for a, _ in _top(inputs.coauthors)}
+        inputs.coauthor_names = {a: names.get(a, "?") for a, _ in inputs.top_coauthors()}
 
 
 def _top(counter: Counter[int]) -> list[tuple[int, int]]:
     return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
 
 
-def _repositories(
-    session: Session, result: dict[int, AuthorInputs], ids: list[int], own: Any
-) -> None:
-    """Repositories of each author's GitHub login (``owner``) and of their works (``paper``)."""
-    columns = (GitHubRepository.id, GitHubRepository.full_name, GitHubRepository.stars)
-    conn = session.connection()
+_REPO_COLUMNS = (GitHubRepository.id, GitHubRepository.full_name, GitHubRepository.stars)
+
+
+def _owned(conn: Connection, ids: list[int] | None) -> dict[int, list[Repo]]:
+    """Per author of ``ids`` (None: every author), the repositories of its GitHub login."""
+    out: dict[int, list[Repo]] = {}
     for author_id, repo_id, name, stars in conn.execute(
-        select(GitHubAuthorRepository.author_id, *columns)
+        select(GitHubAuthorRepository.author_id, *_REPO_COLUMNS)
         .join(GitHubRepository, GitHubRepository.id == GitHubAuthorRepository.repository_id)
-        .where(GitHubAuthorRepository.author_id.in_(ids))
+        .where(true() if ids is None else GitHubAuthorRepository.author_id.in_(ids))
     ):
-        result[author_id].repositories[repo_id] = (name, stars or 0, "owner")
-    by_work: dict[int, list[tuple[int, str, int]]] = {}
+        out.setdefault(author_id, []).append((repo_id, name, stars or 0))
+    return out
+
+
+def _work_repositories(conn: Connection, own: Any) -> dict[int, list[Repo]]:
+    """Per work of ``own`` (a select of work ids; None: every work), its repositories."""
+    out: dict[int, list[Repo]] = {}
     for work_id, repo_id, name, stars in conn.execute(
-        select(GitHubWorkRepository.work_id, *columns)
+        select(GitHubWorkRepository.work_id, *_REPO_COLUMNS)
         .join(GitHubRepository, GitHubRepository.id == GitHubWorkRepository.repository_id)
-        .where(GitHubWorkRepository.work_id.in_(own))
+        .where(true() if own is None else GitHubWorkRepository.work_id.in_(own))
     ):
-        by_work.setdefault(work_id, []).append((repo_id, name, stars or 0))
-    for inputs in result.values():
-        for work in inputs.works:
-            for repo_id, name, stars in by_work.get(work.work_id, ()):
-                inputs.repositories.setdefault(repo_id, (name, stars, "paper"))
+        out.setdefault(work_id, []).append((repo_id, name, stars or 0))
+    return out
 
 
-def _scholar(session: Session, result: dict[int, AuthorInputs], ids: list[int]) -> None:
-    conn = session.connection()
+def _scholar(conn: Connection, ids: list[int] | None) -> dict[int, list[ScholarReported]]:
+    """Per author of ``ids`` (None: every author), its linked Scholar profiles' reported
+    numbers, by scholar id."""
+    listed_of = select(ScholarProfile.id)
+    if ids is not None:
+        listed_of = listed_of.where(ScholarProfile.author_id.in_(ids))
     listed = {
         sid: (n, total or 0)
         for sid, n, total in conn.execute(
@@ -289,14 +514,13 @@ def _scholar(session: Session, result: dict[int, AuthorInputs], ids: list[int]) 
             # by profile id, so the publications are found through their profile_id index
             # (SQLite otherwise scans every publication: profile.author_id has no index)
             .where(
-                ScholarPublication.profile_id.in_(
-                    select(ScholarProfile.id).where(ScholarProfile.author_id.in_(ids))
-                ),
+                true() if ids is None else ScholarPublication.profile_id.in_(listed_of),
                 ScholarPublication.listed.is_(True),
             )
             .group_by(ScholarProfile.scholar_id)
         )
     }
+    out: dict[int, list[ScholarReported]] = {}
     for p in conn.execute(
         select(
             ScholarProfile.author_id,
@@ -310,25 +534,32 @@ def _scholar(session: Session, result: dict[int, AuthorInputs], ids: list[int]) 
             ScholarProfile.observed_at,
             ScholarProfile.cites_per_year,
         )
-        .where(ScholarProfile.author_id.in_(ids))
+        .where(
+            ScholarProfile.author_id.is_not(None)
+            if ids is None
+            else ScholarProfile.author_id.in_(ids)
+        )
         .order_by(ScholarProfile.scholar_id)
     ):
-        result[p.author_id].scholar.append(
+        out.setdefault(p.author_id, []).append(
             ScholarReported(
                 *p[1:-1],
                 {str(y): int(n) for y, n in sorted((p.cites_per_year or {}).items())},
                 *listed.get(p.scholar_id, (0, 0)),
             )
         )
+    return out
 
 
-def _s2(session: Session, result: dict[int, AuthorInputs], ids: list[int]) -> None:
-    for author_id, reports in latest_author_reports(session, ids, "s2").items():
-        if author_id in result:
-            result[author_id].s2 = [
-                S2Reported(r.external_id, r.works, r.citations, r.h_index, r.observed_on)
-                for r in reports
-            ]
+def _s2(session: Session, ids: list[int] | None) -> dict[int, list[S2Reported]]:
+    """Per author of ``ids`` (None: every author), S2's newest report of each S2 id."""
+    return {
+        author_id: [
+            S2Reported(r.external_id, r.works, r.citations, r.h_index, r.observed_on)
+            for r in reports
+        ]
+        for author_id, reports in latest_author_reports(session, ids, "s2").items()
+    }
 
 
 # --------------------------------------------------------------------------- computing
@@ -341,15 +572,15 @@ def summarize(inputs: AuthorInputs, *, current_year: int) -> dict[str, Any]:
     """
     papers = [w.paper() for w in inputs.works]
     with_counts, total = indices.coverage(papers)
-    h = indices.h_index(papers)
+    computed = indices.author_indices(papers, current_year=current_year)
+    h = computed["h_index"]
     assert h is None or h <= with_counts <= total  # the indices guarantee it; never report more
     years = [w.year for w in inputs.works if w.year is not None]
     years = [y for y in years if y <= current_year]  # a future-dated record must not crash
-    dated = [p for p in papers if p.year is None or p.year <= current_year]
     sources = Counter(w.citation.source for w in inputs.works if w.citation)
     per_year, complete, with_per_year = _histogram(inputs.works)
     since = indices.scholar_since_year(current_year)
-    citations = indices.citations_total(papers)
+    citations = computed["citations"]
     summary: dict[str, Any] = {
         "author_id": inputs.author_id,
         "name": inputs.name,
@@ -367,18 +598,18 @@ def summarize(inputs: AuthorInputs, *, current_year: int) -> dict[str, Any]:
         "last_year": max(years) if years else None,
         "citations": citations,
         "h_index": h,
-        "i10_index": indices.i10_index(papers),
-        "g_index": indices.g_index(papers),
-        "e_index": indices.e_index(papers),
-        "m_quotient": indices.m_quotient(dated, current_year=current_year),
-        "hc_index": indices.hc_index(dated, current_year=current_year),
-        "hi_index": indices.hi_index(papers),
-        "hi_norm": indices.hi_norm_index(papers),
-        "hm_index": indices.hm_index(papers),
-        "awcr": indices.awcr(dated, current_year=current_year),
-        "aw_index": indices.aw_index(dated, current_year=current_year),
-        "citations_mean": indices.citations_per_paper_mean(papers),
-        "citations_median": indices.citations_per_paper_median(papers),
+        "i10_index": computed["i10_index"],
+        "g_index": computed["g_index"],
+        "e_index": computed["e_index"],
+        "m_quotient": computed["m_quotient"],
+        "hc_index": computed["hc_index"],
+        "hi_index": computed["hi_index"],
+        "hi_norm": computed["hi_norm"],
+        "hm_index": computed["hm_index"],
+        "awcr": computed["awcr"],
+        "aw_index": computed["aw_index"],
+        "citations_mean": computed["citations_mean"],
+        "citations_median": computed["citations_median"],
         "citations_by_year": {str(y): n for y, n in sorted(per_year.items())},
         "since_year": since,
     }
@@ -389,7 +620,7 @@ def summarize(inputs: AuthorInputs, *, current_year: int) -> dict[str, Any]:
             "last_author": sum(w.is_last_author for w in inputs.works),
             "coauthors": [
                 {"author_id": a, "name": inputs.coauthor_names.get(a, "?"), "works": n}
-                for a, n in _top(inputs.coauthors)
+                for a, n in inputs.top_coauthors()
             ],
             "topics": _ranked(c for w in inputs.works for c in w.categories),
             "venues": _ranked(v for w in inputs.works for v in w.venues),
@@ -496,11 +727,29 @@ def _explanations(inputs: AuthorInputs, reported: ScholarReported) -> list[str]:
     """Why computed and reported numbers may differ, as far as the merge can tell."""
     notes: list[str] = []
     profiles = {s.scholar_id for s in inputs.scholar}
-    on_profile = sum(
-        1
-        for w in inputs.works
-        if w.citation and any(_profile(e) == reported.scholar_id for e in _entries(w.citation))
-    )
+    sid = reported.scholar_id
+    on_profile = 0
+    if ":" in sid:  # never for a Scholar id; the general rule then
+        on_profile = sum(
+            1
+            for w in inputs.works
+            if w.citation and any(_profile(e) == sid for e in _entries(w.citation))
+        )
+    else:  # the same test: _profile(e) == sid is e == sid or e.startswith(sid + ":")
+        prefix = sid + ":"
+        for w in inputs.works:
+            c = w.citation
+            if c is None:
+                continue
+            e = c.entry
+            if (e == sid or e.startswith(prefix)) or (
+                c.others
+                and any(
+                    o.source == c.source and (o.entry == sid or o.entry.startswith(prefix))
+                    for o in c.others
+                )
+            ):
+                on_profile += 1
     if reported.citedby is not None and reported.listed_citations < reported.citedby:
         notes.append(
             f"the stored publication list of {reported.scholar_id} sums to "

@@ -366,3 +366,66 @@ def test_papers_with_unknown_counts_change_nothing_but_coverage(papers) -> None:
     for function in (h_index, g_index, e_index, i10_index, citations_total, hm_index):
         assert function(more) == function(papers)
     assert coverage(more) == (coverage(papers)[0], len(papers) + 2)
+
+
+def _individually(papers: list[Paper], current_year: int) -> dict:
+    """What :func:`indices.author_indices` must equal: each definition on its own (the
+    age-based ones on the papers not newer than ``current_year``, as the summaries do)."""
+    dated = [p for p in papers if p.year is None or p.year <= current_year]
+    return {
+        "citations": citations_total(papers),
+        "h_index": h_index(papers),
+        "i10_index": i10_index(papers),
+        "g_index": g_index(papers),
+        "e_index": e_index(papers),
+        "m_quotient": m_quotient(dated, current_year=current_year),
+        "hc_index": hc_index(dated, current_year=current_year),
+        "hi_index": hi_index(papers),
+        "hi_norm": hi_norm_index(papers),
+        "hm_index": hm_index(papers),
+        "awcr": awcr(dated, current_year=current_year),
+        "aw_index": aw_index(dated, current_year=current_year),
+        "citations_mean": citations_per_paper_mean(papers),
+        "citations_median": citations_per_paper_median(papers),
+    }
+
+
+def _same(a: dict, b: dict) -> bool:
+    """Equal keys and values, with equal types (1 and 1.0 would serialize differently)."""
+    return a.keys() == b.keys() and all(type(a[k]) is type(b[k]) and a[k] == b[k] for k in a)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            Paper,
+            citations=st.none() | st.integers(0, 300) | st.integers(0, 5),
+            year=st.none() | st.integers(1990, 2026),
+            n_authors=st.none() | st.integers(1, 12),
+        ),
+        max_size=60,
+    ),
+    st.sampled_from([2024, 2025, 2026]),
+)
+def test_all_indices_at_once_equal_each_definition(papers, current_year) -> None:
+    assert _same(
+        indices.author_indices(papers, current_year=current_year),
+        _individually(papers, current_year),
+    )
+
+
+def test_all_indices_at_once_on_many_random_authors() -> None:
+    import random
+
+    rng = random.Random(12)
+    for _ in range(3000):
+        papers = [
+            Paper(
+                None if rng.random() < 0.1 else int(rng.paretovariate(1.2)) - 1,
+                None if rng.random() < 0.05 else rng.randint(1980, 2026),
+                None if rng.random() < 0.03 else rng.randint(1, 9),
+            )
+            for _ in range(rng.choice((0, 1, 2, 5, 20, 80)))
+        ]
+        assert _same(indices.author_indices(papers, current_year=2025), _individually(papers, 2025))

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from harvesters.acl.parse import parse_collection
 from harvesters.records import WorkRecord
 from models.authors import Author, Authorship
+from models.base import Base
 from models.citations.store import store_observations
 from models.engine import make_engine, session_factory
 from models.github.tables import GitHubRepository, GitHubWorkRepository
@@ -263,3 +264,52 @@ def test_s2s_own_numbers_for_an_s2_id_recompute_the_author_holding_it(sessions) 
         store_author_reports(session, "s2", [report], run_id=None, now=NOW)
         session.commit()
         _incremental(session, {author_id})
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_a_mark_committed_during_a_run_is_not_cleared_by_it(full: bool, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL hands out ids before commit: a change whose transaction began before the run
+    but commits while it runs has a mark with a lower id than marks the run saw. The run must
+    leave that mark (it did not see it), so the next run recomputes its author. (SQLite has
+    one writer at a time: no mark can be committed while a run holds its transaction.)"""
+    from models.metrics import changes
+
+    for engine, _ in pg_schema_engine():
+        Base.metadata.create_all(engine)
+        sessions = session_factory(engine)
+        with sessions() as session:
+            b = Builder(session)
+            ada, bob = b.author("Ada"), b.author("Bob")
+            others = [b.author(f"Other {i}") for i in range(10)]
+            w = b.work("one", 2015, [ada])
+            b.work("two", 2016, [bob])
+            for i, other in enumerate(others):
+                b.work(f"other {i}", 2019, [other])
+            b.scholar_profile(ada, citedby=60, hindex=4)
+            b.scholar_entry(w, "p1", 30, NOW)
+            session.commit()
+            compute_metrics(session, _all(session), now=NOW)
+            session.commit()
+        with engine.connect() as late:
+            # the late change takes its mark's id first, then commits during the run below
+            late.execute(update(ScholarProfile).values(citedby=61))
+            with sessions() as session:
+                session.execute(update(Author).where(Author.id == bob).values(display_name="B"))
+                session.commit()
+                clear = changes.clear
+
+                def commit_then_clear(*args, clear=clear, late=late) -> None:  # type: ignore[no-untyped-def]
+                    late.commit()
+                    clear(*args)
+
+                monkeypatch.setattr(changes, "clear", commit_then_clear)
+                run = compute_metrics(session, _all(session), full=full, now=NOW)
+                session.commit()
+                monkeypatch.setattr(changes, "clear", clear)
+                assert bob in {s["author_id"] for s in run.summaries}
+                left = session.execute(select(MetricsChange.kind, MetricsChange.ref)).all()
+                assert ("author", ada) in left  # the late mark is still there
+                again = compute_metrics(session, _all(session), now=NOW)
+                session.commit()
+                assert [s["author_id"] for s in again.summaries] == [ada]
+                assert again.summaries[0]["scholar"]["comparison"]["citations"]["reported"] == 61
