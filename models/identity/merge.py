@@ -50,6 +50,10 @@ from models.works import Work, WorkIdentifier, WorkLink
 logger = logging.getLogger(__name__)
 
 MAX_CLOSURE_ROUNDS = 12
+# Rounds of the work closure's partner step: each round takes in the block partners the rule
+# merges with the previous round's members (and what is tied to them), so a chain of reworded
+# versions needs one round per link; each round's ties take up to MAX_CLOSURE_ROUNDS more.
+MAX_PARTNER_ROUNDS = 4 * MAX_CLOSURE_ROUNDS
 # Fields a canonical work takes from its mentions' parsed records, best-ranked source first.
 WORK_FIELDS = (
     "title",
@@ -120,7 +124,7 @@ def _work_closure(
     prepared: dict[int, Any] = {}
     apart: dict[tuple[int, int], matching.Decision] = {}
     frontier = _tied(session, seed, members)
-    for _ in range(MAX_CLOSURE_ROUNDS * 4):
+    for _ in range(MAX_PARTNER_ROUNDS):
         if not frontier:
             break
         members |= frontier
@@ -147,7 +151,7 @@ def _work_closure(
                     joining.add(partner)
                     break
                 apart[(member, partner)] = decision
-        frontier = _tied(session, joining, members) - members if joining else set()
+        frontier = _tied(session, joining, members) if joining else set()
     kept = [d for (_, partner), d in sorted(apart.items()) if partner not in members]
     return {i: views[i] for i in members}, oversized, kept
 
