@@ -595,6 +595,58 @@ def cluster_works(mentions: Sequence[WorkMention]) -> list[frozenset[str]]:
 # ----------------------------------------------------------------------------- authors
 
 
+GIVEN_NAMES_DIFFER = "given names differ"
+
+
+@dataclass(frozen=True, slots=True)
+class NameContext:
+    """What rule 3 of :func:`resolve_authors` reads of one author mention."""
+
+    own: str  # its initials key
+    given: str
+    surname: str
+    near: frozenset[str]  # co-author keys printed within COAUTHOR_WINDOW (its block pairs)
+    printed: frozenset[str]  # every key printed on its work mention, its own included
+
+
+def name_context(m: AuthorMention) -> NameContext:
+    """The view of ``m`` rule 3 compares (see :func:`confirmed_by_coauthors`)."""
+    own = initials_key(m.name)
+    given, surname = name_parts(m.name)
+    printed = frozenset(initials_key(c) for c in m.coauthors) | {own}
+    return NameContext(own, given, surname, frozenset(near_coauthor_keys(m)), printed)
+
+
+def work_name_contexts(printed: Sequence[tuple[int, str]]) -> list[NameContext]:
+    """:func:`name_context` of every author of one work mention, given its ``(position,
+    name)`` pairs in order, in linear time: the printed keys are one set shared by all."""
+    keys = [initials_key(name) for _, name in printed]
+    everyone = frozenset(keys)
+    contexts = []
+    for i, (position, name) in enumerate(printed):
+        # The window of near_coauthor_keys: items position-W .. position+W-1 of the list
+        # without this author, i.e. keys[lo:min(hi, i)] and keys[max(lo, i) + 1 : hi + 1].
+        lo, hi = max(0, position - COAUTHOR_WINDOW), position + COAUTHOR_WINDOW
+        near = set(keys[lo : min(hi, i)])
+        near.update(keys[max(lo, i) + 1 : hi + 1])
+        near.discard(keys[i])
+        given, surname = name_parts(name)
+        contexts.append(NameContext(keys[i], given, surname, frozenset(near), everyone))
+    return contexts
+
+
+def confirmed_by_coauthors(a: NameContext, b: NameContext) -> int | None:
+    """Rule 3 on two mentions of one initials key printed near one co-author key, on two
+    different work mentions: None when their given names differ (kept apart), else how many
+    co-author keys they share when that confirms them (one when the given names decide, two
+    when they only do not conflict, e.g. an initial), else 0 (no decision)."""
+    ok, decided = given_compatible(a.given, b.given)
+    if not ok:
+        return None
+    shared = len(a.printed & b.printed) - (a.own in b.printed)
+    return shared if shared >= (1 if decided else 2) else 0
+
+
 def resolve_authors(
     mentions: Sequence[AuthorMention],
     work_cluster_of: Mapping[str, str] | None = None,
@@ -674,19 +726,15 @@ def resolve_authors(
                 candidates.append((same[0], other, f"same name on Scholar profile {profile}", 1.0))
 
     # 3. Same name, confirmed by shared co-authors.
-    coauthor_keys = {
-        k: {initials_key(c) for c in by_key[k].coauthors} - {initials_key(by_key[k].name)}
-        for k in keys
-    }
+    context = {k: name_context(by_key[k]) for k in keys}
     index: dict[tuple[str, str], list[str]] = defaultdict(list)
     for k in keys:
-        own = initials_key(by_key[k].name)
         if not parts[k][1]:
             continue
         # Candidates through nearby co-authors only (the stored blocks' pairs, so the merge's
         # closure reaches every pair compared here); the confirmation counts all of them.
-        for co in near_coauthor_keys(by_key[k]):
-            index[(own, co)].append(k)
+        for co in context[k].near:
+            index[(context[k].own, co)].append(k)
     seen: set[tuple[str, str]] = set()
     skipped = set(oversized_pairs)
     for pair_key, members in sorted(index.items()):
@@ -698,15 +746,12 @@ def resolve_authors(
                 if pair in seen or by_key[a].work_key == by_key[b].work_key:
                     continue
                 seen.add(pair)
-                ok, decided = given_compatible(parts[a][0], parts[b][0])
-                if not ok:
+                shared = confirmed_by_coauthors(context[a], context[b])
+                if shared is None:
                     decisions.append(
-                        Decision(pair[0], pair[1], "keep-apart", "given names differ", 0.0, {})
+                        Decision(pair[0], pair[1], "keep-apart", GIVEN_NAMES_DIFFER, 0.0, {})
                     )
-                    continue
-                shared = len(coauthor_keys[a] & coauthor_keys[b])
-                needed = 1 if decided else 2
-                if shared >= needed:
+                elif shared:
                     candidates.append((pair[0], pair[1], "same name + shared co-authors", shared))
     candidates.sort(key=lambda c: (-c[3], c[0], c[1]))
     for a, b, rule, score in candidates:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, text, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from harvesters.normalize import given_compatible, name_key, name_parts, title_match_key
 from models.authors import Author, AuthorIdentifier, AuthorNameVariant, Authorship, TrackedAuthor
@@ -29,11 +29,17 @@ from models.base import utcnow
 from models.dialect import insert_for
 from models.github.tables import GitHubAuthorRepository, GitHubWorkRepository
 from models.identity import matching
-from models.identity.store import chunks, insert_new_rows, update_by_id
+from models.identity.author_closure import author_closure
+from models.identity.store import (
+    chunks,
+    group_pairs,
+    id_partners,
+    insert_new_rows,
+    update_by_id,
+)
 from models.identity.store import core as _core
 from models.identity.tables import (
     AuthorMention,
-    AuthorMentionIdentifier,
     IdentityOverride,
     IdentityRedirect,
     MentionBlock,
@@ -166,7 +172,7 @@ def _tied(session: Session, seed: Collection[int], known: set[int]) -> set[int]:
             break
         new: set[int] = set()
         for part in chunks(sorted(frontier)):
-            new |= _id_partners(session, MentionIdentifier.__table__, "mention_id", part)
+            new |= id_partners(session, MentionIdentifier.__table__, "mention_id", part)
             works = sorted(
                 w
                 for w in _core(session).scalars(
@@ -240,22 +246,6 @@ def _load_views(
         by_key = {m.key: m for m in mentions}
         for key, row in loaded.items():
             views[row.row_id] = (row, by_key[key])
-
-
-def _id_partners(session: Session, table: Any, owner: str, owners: list[int]) -> set[int]:
-    """Owners (``owner`` column of an identifier ``table`` with ``scheme``/``value``) holding an
-    identifier that one of ``owners`` holds, ``owners`` included."""
-    column = table.c[owner]
-    held = _core(session).execute(select(table.c.scheme, table.c.value).where(column.in_(owners)))
-    found: set[int] = set()
-    for scheme, values in _group((s, v) for s, v in held).items():
-        for vpart in chunks(sorted(values)):
-            found.update(
-                _core(session).scalars(
-                    select(column).where(table.c.scheme == scheme, table.c.value.in_(vpart))
-                )
-            )
-    return found
 
 
 def _no_overrides(session: Session, entity: str) -> bool:
@@ -756,7 +746,12 @@ def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> Mer
         )
     if not seed:
         return counts
-    members, oversized = _author_closure(session, seed | _author_override_partners(session, seed))
+    closure = author_closure(session, seed | _author_override_partners(session, seed))
+    members = closure.members
+    if closure.cut:
+        logger.warning(
+            "author closure cut after %d rounds (%d mentions)", closure.rounds, len(members)
+        )
     loaded, mentions, work_cluster = _load_author_mentions(session, members)
     counts.mentions = len(members)
     merges, splits = _overrides(session, "author", set(loaded) | _tracked_keys(session))
@@ -766,7 +761,7 @@ def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> Mer
         work_cluster,
         force_merge=[p for p in merges if not p[0].startswith("tracked:")],
         force_split=[p for p in splits if not p[0].startswith("tracked:")],
-        oversized_pairs=oversized,
+        oversized_pairs=closure.oversized,
     )
     anchors = _author_anchors(session, mentions)
     current = [
@@ -789,7 +784,9 @@ def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> Mer
     update_by_id(session, AuthorMention, changed)
     _write_author_identifiers(session, resolution.clusters, assignment, by_key)
     reviews = _tracked_candidates(session, resolution.clusters, assignment, by_key)
-    _write_decisions(session, "author", set(loaded), resolution.decisions + reviews)
+    _write_decisions(
+        session, "author", set(loaded), resolution.decisions + reviews + closure.outside
+    )
     _delete_absorbed(session, Author, "author", absorbed)
     # Only an author mention whose author changed changes an authorship (the works whose
     # mentions were rewritten are rebuilt by the caller anyway).
@@ -804,147 +801,6 @@ def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> Mer
         )
     counts.affected_works = works
     return counts
-
-
-def _author_closure(
-    session: Session, seed: Collection[int]
-) -> tuple[set[int], set[tuple[str, str]]]:
-    """``seed`` grown to every author mention an edge of ``matching.resolve_authors`` can
-    reach: a shared strong id, a shared author block (``matching.author_block_keys``), the same
-    surname on one work cluster, the same current author. Returns the mentions and the
-    ``(own, co-author)`` pairs whose block is too large to compare (their mentions are left
-    out; the matcher skips those pairs as it would with all of them loaded)."""
-    members = set(seed)
-    frontier = set(seed)
-    oversized: set[tuple[str, str]] = set()
-    followed: dict[str, set[str]] = {}
-    for _ in range(MAX_CLOSURE_ROUNDS):
-        if not frontier:
-            break
-        found: set[int] = set()
-        for part in chunks(sorted(frontier)):
-            found |= _id_partners(
-                session, AuthorMentionIdentifier.__table__, "author_mention_id", part
-            )
-            rows = (
-                _core(session)
-                .execute(
-                    select(
-                        AuthorMention.work_mention_id,
-                        AuthorMention.name,
-                        AuthorMention.initials_key,
-                        AuthorMention.author_id,
-                    ).where(AuthorMention.id.in_(part))
-                )
-                .all()
-            )
-            authors = sorted({r.author_id for r in rows if r.author_id is not None})
-            for apart in chunks(authors):
-                found.update(
-                    _core(session).scalars(
-                        select(AuthorMention.id).where(AuthorMention.author_id.in_(apart))
-                    )
-                )
-            found |= _same_work_surnames(session, rows)
-            found |= _block_partners(session, rows, followed, oversized)
-        frontier = found - members
-        members |= found
-    return members, oversized
-
-
-def _same_work_surnames(session: Session, rows: Iterable[Any]) -> set[int]:
-    """Author mentions with the surname of one of ``rows`` on a mention of the same work."""
-    wanted: dict[int, set[str]] = defaultdict(set)  # work mention -> surnames
-    for r in rows:
-        wanted[r.work_mention_id].add(name_parts(r.name)[1])
-    surnames: dict[int, set[str]] = defaultdict(set)  # work -> surnames
-    for part in chunks(sorted(wanted)):
-        for mention_id, work_id in _core(session).execute(
-            select(WorkMention.id, WorkMention.work_id).where(
-                WorkMention.id.in_(part), WorkMention.work_id.is_not(None)
-            )
-        ):
-            surnames[work_id] |= wanted[mention_id]
-    found: set[int] = set()
-    for part in chunks(sorted(surnames)):
-        for author_mention_id, name, work_id in _core(session).execute(
-            select(AuthorMention.id, AuthorMention.name, WorkMention.work_id)
-            .join(WorkMention, WorkMention.id == AuthorMention.work_mention_id)
-            .where(WorkMention.work_id.in_(part))
-        ):
-            if name_parts(name)[1] in surnames[work_id]:
-                found.add(author_mention_id)
-    return found
-
-
-def _block_partners(
-    session: Session,
-    rows: Iterable[Any],
-    followed: dict[str, set[str]],
-    oversized: set[tuple[str, str]],
-) -> set[int]:
-    """Author mentions sharing an author block, and the initials key it was shared for, with
-    one of ``rows``. ``followed`` holds the keys each block was already followed for in this
-    closure (nothing new there); pairs whose block is too large go to ``oversized``."""
-    own: dict[int, set[str]] = defaultdict(set)  # work mention -> initials keys in ``rows``
-    for r in rows:
-        own[r.work_mention_id].add(r.initials_key)
-    todo: dict[str, set[str]] = defaultdict(set)  # block -> initials keys to follow it for
-    is_author_block = or_(
-        *(MentionBlock.block.startswith(prefix) for prefix in matching.AUTHOR_BLOCK_PREFIXES)
-    )
-    # Only blocks another mention holds too: most are held by their own mention alone.
-    other = aliased(MentionBlock)
-    shared = (
-        select(other.id)
-        .where(other.block == MentionBlock.block, other.mention_id != MentionBlock.mention_id)
-        .exists()
-    )
-    for part in chunks(sorted(own)):
-        for mention_id, block in _core(session).execute(
-            select(MentionBlock.mention_id, MentionBlock.block).where(
-                MentionBlock.mention_id.in_(part), is_author_block, shared
-            )
-        ):
-            todo[block] |= (_block_keys(block) & own[mention_id]) - followed.get(block, set())
-    todo = defaultdict(set, {b: keys for b, keys in todo.items() if keys})
-    holders: dict[str, set[int]] = defaultdict(set)
-    for bpart in chunks(sorted(todo)):
-        for mention_id, block in _core(session).execute(
-            select(MentionBlock.mention_id, MentionBlock.block).where(MentionBlock.block.in_(bpart))
-        ):
-            holders[block].add(mention_id)
-    keys_on: dict[int, set[str]] = defaultdict(set)  # work mention -> keys to take from it
-    for block, keys in todo.items():
-        followed.setdefault(block, set()).update(keys)
-        held = holders[block]
-        if len(held) < 2:
-            continue  # only the mention itself: no partner there
-        if block.startswith(matching.AUTHOR_PAIR_BLOCK) and len(held) > 4 * matching.MAX_BLOCK:
-            a, _, b = block[len(matching.AUTHOR_PAIR_BLOCK) :].partition("|")
-            oversized.update({(a, b), (b, a)})
-            continue
-        for mention_id in held:
-            keys_on[mention_id] |= keys
-    found: set[int] = set()
-    for part in chunks(sorted(keys_on)):
-        for author_mention_id, mention_id, initials in _core(session).execute(
-            select(
-                AuthorMention.id, AuthorMention.work_mention_id, AuthorMention.initials_key
-            ).where(AuthorMention.work_mention_id.in_(part))
-        ):
-            if initials in keys_on[mention_id]:
-                found.add(author_mention_id)
-    return found
-
-
-def _block_keys(block: str) -> set[str]:
-    """The initials keys an author block is about (none for a work block)."""
-    if block.startswith(matching.AUTHOR_PAIR_BLOCK):
-        return set(block[len(matching.AUTHOR_PAIR_BLOCK) :].split("|", 1))
-    if block.startswith(matching.AUTHOR_PROFILE_BLOCK):
-        return {block.rpartition("|")[2]}
-    return set()
 
 
 def _tracked_keys(session: Session) -> set[str]:
@@ -1009,13 +865,6 @@ def _author_override_partners(session: Session, seed: Collection[int]) -> set[in
             )
         )
     return found
-
-
-def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
-    grouped: dict[str, set[str]] = defaultdict(set)
-    for scheme, value in pairs:
-        grouped[scheme].add(value)
-    return grouped
 
 
 def _load_author_mentions(
@@ -1105,7 +954,7 @@ def _author_anchors(
             if scheme in matching.AUTHOR_ID_SCHEMES and value:
                 wanted[(scheme, value)].append(m.key)
     anchors: dict[str, list[int]] = defaultdict(list)
-    for scheme, values in _group(wanted).items():
+    for scheme, values in group_pairs(wanted).items():
         for vpart in chunks(sorted(values)):
             for value, author_id in _core(session).execute(
                 select(AuthorIdentifier.value, AuthorIdentifier.author_id).where(
@@ -1265,7 +1114,7 @@ def _write_author_identifiers(
     if not rows:
         return
     # An id that moved with its mentions to another cluster follows them.
-    for scheme, values in _group(rows).items():
+    for scheme, values in group_pairs(rows).items():
         for vpart in chunks(sorted(values)):
             existing = (
                 _core(session)

@@ -7,6 +7,7 @@ batch size (chunks of ``CHUNK`` rows keep statements within the databases' param
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -45,6 +46,30 @@ def core(session: Session) -> Connection:
     autoflush would before a query."""
     session.flush()
     return session.connection()
+
+
+def group_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    """``(scheme, value)`` pairs as scheme -> values."""
+    grouped: dict[str, set[str]] = defaultdict(set)
+    for scheme, value in pairs:
+        grouped[scheme].add(value)
+    return grouped
+
+
+def id_partners(session: Session, table: Any, owner: str, owners: list[int]) -> set[int]:
+    """Owners (``owner`` column of an identifier ``table`` with ``scheme``/``value``) holding an
+    identifier that one of ``owners`` holds, ``owners`` included."""
+    column = table.c[owner]
+    held = core(session).execute(select(table.c.scheme, table.c.value).where(column.in_(owners)))
+    found: set[int] = set()
+    for scheme, values in group_pairs((s, v) for s, v in held).items():
+        for vpart in chunks(sorted(values)):
+            found.update(
+                core(session).scalars(
+                    select(column).where(table.c.scheme == scheme, table.c.value.in_(vpart))
+                )
+            )
+    return found
 
 
 def insert_new_rows(session: Session, table: type[Any], rows: Sequence[dict[str, Any]]) -> None:

@@ -1,0 +1,307 @@
+"""Which author mentions a merge must re-cluster together with a batch's (the author closure).
+
+:func:`author_closure` grows the batch's author mentions to every stored author mention whose
+cluster can change with theirs. It follows every edge of ``matching.resolve_authors`` that joins
+whole groups (a shared strong id, the same current author, the same surname on one work cluster,
+one Scholar profile's entries: rule 2b decides per profile and initials key, so the whole group
+comes in), and of the name edges (rule 3: same initials key, a nearby co-author key in common)
+only those the rule would accept. A pair block (``ac:X|Y``) of a common pair of names gains
+holders with every paper loaded; following all of them, round after round, made the merge's
+work per batch grow with the database. A partner the rule keeps apart from a member cannot
+change cluster with it, so it stays out, and the rule's keep-apart decision ("given names
+differ") between the two is returned, so the audit trail is the same as if it had been loaded.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, aliased
+
+from harvesters.normalize import name_parts
+from models.identity import matching
+from models.identity.store import chunks, id_partners
+from models.identity.store import core as _core
+from models.identity.tables import (
+    AuthorMention,
+    AuthorMentionIdentifier,
+    MentionBlock,
+    WorkMention,
+)
+
+MAX_ROUNDS = 12  # a closure that has not converged by then is cut (and logged by the caller)
+# A pair block held by more than this many work mentions is too common a pair of names to
+# compare pairwise (the matcher skips its (own, co-author) pair as well).
+MAX_PAIR_HOLDERS = 4 * matching.MAX_BLOCK
+
+
+@dataclass
+class AuthorClosure:
+    """The mentions to re-cluster, the ``(own, co-author)`` initials-key pairs whose block is
+    too large to compare, and keep-apart decisions between a member and a mention left out."""
+
+    members: set[int]
+    oversized: set[tuple[str, str]]
+    outside: list[matching.Decision]
+    rounds: int = 0
+    cut: bool = False  # still growing after MAX_ROUNDS rounds
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """One stored author mention as the closure compares it."""
+
+    id: int
+    work_mention_id: int
+    key: str  # work_key#position, the matcher's key
+    context: matching.NameContext
+
+
+@dataclass
+class _State:
+    members: set[int]
+    oversized: set[tuple[str, str]] = field(default_factory=set)
+    holders: dict[str, list[int]] = field(default_factory=dict)  # block -> work mentions
+    views: dict[int, dict[str, list[_Seen]]] = field(default_factory=dict)  # wm -> key -> seen
+    seen: dict[int, _Seen] = field(default_factory=dict)  # author mention id -> its view
+    followed: dict[str, set[str]] = field(default_factory=dict)  # profile block -> keys
+    compared: set[tuple[int, int]] = field(default_factory=set)
+    # (member, partner) -> (decision, their initials key, co-author keys compared through)
+    apart: dict[tuple[int, int], tuple[matching.Decision, str, frozenset[str]]] = field(
+        default_factory=dict
+    )
+
+
+def author_closure(session: Session, seed: Collection[int]) -> AuthorClosure:
+    """``seed`` (author mention ids) grown to every author mention that can end in one cluster
+    with one of them; see the module docstring for which edges are followed."""
+    state = _State(members=set(seed))
+    frontier = set(seed)
+    rounds = 0
+    while frontier and rounds < MAX_ROUNDS:
+        rounds += 1
+        found: set[int] = set()
+        for part in chunks(sorted(frontier)):
+            found |= id_partners(
+                session, AuthorMentionIdentifier.__table__, "author_mention_id", part
+            )
+            rows = (
+                _core(session)
+                .execute(
+                    select(
+                        AuthorMention.id,
+                        AuthorMention.work_mention_id,
+                        AuthorMention.name,
+                        AuthorMention.initials_key,
+                        AuthorMention.author_id,
+                    ).where(AuthorMention.id.in_(part))
+                )
+                .all()
+            )
+            authors = sorted({r.author_id for r in rows if r.author_id is not None})
+            for apart in chunks(authors):
+                found.update(
+                    _core(session).scalars(
+                        select(AuthorMention.id).where(AuthorMention.author_id.in_(apart))
+                    )
+                )
+            found |= _same_work_surnames(session, rows)
+            found |= _block_partners(session, rows, state)
+        frontier = found - state.members
+        state.members |= found
+    outside = [
+        decision
+        for (_, partner), (decision, own, through) in sorted(state.apart.items())
+        if partner not in state.members and _comparable(own, through, state)
+    ]
+    return AuthorClosure(state.members, state.oversized, outside, rounds, cut=bool(frontier))
+
+
+def _comparable(own: str, through: frozenset[str], state: _State) -> bool:
+    """Whether the matcher compares a pair of ``own`` met through co-author keys ``through``:
+    through one at least whose pair block is not oversized."""
+    return any((own, co) not in state.oversized for co in through)
+
+
+def _same_work_surnames(session: Session, rows: Iterable[Any]) -> set[int]:
+    """Author mentions with the surname of one of ``rows`` on a mention of the same work."""
+    wanted: dict[int, set[str]] = defaultdict(set)  # work mention -> surnames
+    for r in rows:
+        wanted[r.work_mention_id].add(name_parts(r.name)[1])
+    surnames: dict[int, set[str]] = defaultdict(set)  # work -> surnames
+    for part in chunks(sorted(wanted)):
+        for mention_id, work_id in _core(session).execute(
+            select(WorkMention.id, WorkMention.work_id).where(
+                WorkMention.id.in_(part), WorkMention.work_id.is_not(None)
+            )
+        ):
+            surnames[work_id] |= wanted[mention_id]
+    found: set[int] = set()
+    for part in chunks(sorted(surnames)):
+        for author_mention_id, name, work_id in _core(session).execute(
+            select(AuthorMention.id, AuthorMention.name, WorkMention.work_id)
+            .join(WorkMention, WorkMention.id == AuthorMention.work_mention_id)
+            .where(WorkMention.work_id.in_(part))
+        ):
+            if name_parts(name)[1] in surnames[work_id]:
+                found.add(author_mention_id)
+    return found
+
+
+def _block_partners(session: Session, rows: list[Any], state: _State) -> set[int]:
+    """Partners of ``rows`` (this round's new members) through the author blocks they share:
+    every mention of the same initials key on one Scholar profile (``ap:``), and through a
+    pair block (``ac:``) each mention rule 3 would join to one of them. Decisions that keep a
+    partner apart go to ``state.apart``."""
+    own: dict[int, set[str]] = defaultdict(set)  # work mention -> initials keys in ``rows``
+    for r in rows:
+        own[r.work_mention_id].add(r.initials_key)
+    blocks_of = _shared_author_blocks(session, sorted(own))
+    _read_holders(session, {b for bs in blocks_of.values() for b in bs}, state)
+
+    found: set[int] = set()
+    # Profile blocks: the whole (profile, key) group, once per block and key.
+    keys_on: dict[int, set[str]] = defaultdict(set)  # work mention -> keys to take from it
+    pair_blocks: dict[int, list[tuple[str, frozenset[str]]]] = defaultdict(list)
+    for mention_id, blocks in blocks_of.items():
+        for block in blocks:
+            keys = _block_keys(block) & own[mention_id]
+            held = state.holders[block]
+            if not keys or len(held) < 2:
+                continue
+            if block.startswith(matching.AUTHOR_PROFILE_BLOCK):
+                new = keys - state.followed.get(block, set())
+                state.followed.setdefault(block, set()).update(new)
+                for holder in held:
+                    keys_on[holder] |= new
+            elif len(held) > MAX_PAIR_HOLDERS:
+                a, _, b = block[len(matching.AUTHOR_PAIR_BLOCK) :].partition("|")
+                state.oversized.update({(a, b), (b, a)})
+            else:
+                pair_blocks[mention_id].append((block, frozenset(keys)))
+    wanted = set(keys_on) | set(pair_blocks)
+    for blocks in pair_blocks.values():
+        for block, _ in blocks:
+            wanted.update(state.holders[block])
+    _read_views(session, wanted, state)
+    for holder, keys in keys_on.items():
+        for k in keys:
+            found.update(seen.id for seen in state.views[holder].get(k, ()))
+    for r in rows:
+        member = state.seen.get(r.id)
+        if member is None or not member.context.surname:
+            continue
+        for block, keys in pair_blocks.get(r.work_mention_id, ()):
+            if member.context.own not in keys:
+                continue
+            for holder in state.holders[block]:
+                if holder == r.work_mention_id:
+                    continue
+                for partner in state.views[holder].get(member.context.own, ()):
+                    if partner.id in state.members or partner.id in found:
+                        continue
+                    if _joins(member, partner, state):
+                        found.add(partner.id)
+    return found
+
+
+def _joins(member: _Seen, partner: _Seen, state: _State) -> bool:
+    """Rule 3 on ``member`` and a stored ``partner`` of its initials key: True when it would
+    join them; a keep-apart verdict is kept in ``state.apart``."""
+    pair = (member.id, partner.id)
+    if pair in state.compared or not partner.context.surname:
+        return False
+    state.compared.add(pair)
+    through = member.context.near & partner.context.near
+    if not through:
+        return False
+    shared = matching.confirmed_by_coauthors(member.context, partner.context)
+    if shared is None:
+        left, right = sorted((member.key, partner.key))
+        decision = matching.Decision(
+            left, right, "keep-apart", matching.GIVEN_NAMES_DIFFER, 0.0, {}
+        )
+        state.apart[pair] = (decision, member.context.own, through)
+        return False
+    return shared > 0 and _comparable(member.context.own, through, state)
+
+
+def _shared_author_blocks(session: Session, mention_ids: list[int]) -> dict[int, list[str]]:
+    """The author blocks of ``mention_ids`` that another work mention holds too (most are held
+    by their own mention alone)."""
+    is_author_block = or_(
+        *(MentionBlock.block.startswith(prefix) for prefix in matching.AUTHOR_BLOCK_PREFIXES)
+    )
+    other = aliased(MentionBlock)
+    shared = (
+        select(other.id)
+        .where(other.block == MentionBlock.block, other.mention_id != MentionBlock.mention_id)
+        .exists()
+    )
+    blocks: dict[int, list[str]] = defaultdict(list)
+    for part in chunks(mention_ids):
+        for mention_id, block in _core(session).execute(
+            select(MentionBlock.mention_id, MentionBlock.block).where(
+                MentionBlock.mention_id.in_(part), is_author_block, shared
+            )
+        ):
+            blocks[mention_id].append(block)
+    return blocks
+
+
+def _read_holders(session: Session, blocks: set[str], state: _State) -> None:
+    """Every work mention holding one of ``blocks``, into ``state.holders`` (read once)."""
+    todo = sorted(blocks - set(state.holders))
+    for block in todo:
+        state.holders[block] = []
+    for part in chunks(todo):
+        for mention_id, block in _core(session).execute(
+            select(MentionBlock.mention_id, MentionBlock.block).where(MentionBlock.block.in_(part))
+        ):
+            state.holders[block].append(mention_id)
+
+
+def _read_views(session: Session, work_mention_ids: set[int], state: _State) -> None:
+    """The author mentions printed on ``work_mention_ids``, as rule 3 sees them, into
+    ``state.views`` (read once per work mention)."""
+    todo = sorted(work_mention_ids - set(state.views))
+    printed: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    work_keys: dict[int, str] = {}
+    for part in chunks(todo):
+        for author_mention_id, mention_id, position, name, work_key in _core(session).execute(
+            select(
+                AuthorMention.id,
+                AuthorMention.work_mention_id,
+                AuthorMention.position,
+                AuthorMention.name,
+                WorkMention.key,
+            )
+            .join(WorkMention, WorkMention.id == AuthorMention.work_mention_id)
+            .where(AuthorMention.work_mention_id.in_(part))
+        ):
+            printed[mention_id].append((position, author_mention_id, name))
+            work_keys[mention_id] = work_key
+    for mention_id in todo:
+        names = sorted(printed.get(mention_id, ()))
+        contexts = matching.work_name_contexts([(p, n) for p, _, n in names])
+        by_key: dict[str, list[_Seen]] = defaultdict(list)
+        for (position, author_mention_id, _), context in zip(names, contexts, strict=True):
+            seen = _Seen(
+                author_mention_id, mention_id, f"{work_keys[mention_id]}#{position}", context
+            )
+            by_key[context.own].append(seen)
+            state.seen[author_mention_id] = seen
+        state.views[mention_id] = dict(by_key)
+
+
+def _block_keys(block: str) -> set[str]:
+    """The initials keys an author block is about (none for a work block)."""
+    if block.startswith(matching.AUTHOR_PAIR_BLOCK):
+        return set(block[len(matching.AUTHOR_PAIR_BLOCK) :].split("|", 1))
+    if block.startswith(matching.AUTHOR_PROFILE_BLOCK):
+        return {block.rpartition("|")[2]}
+    return set()
