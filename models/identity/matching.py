@@ -464,10 +464,12 @@ def resolve_works(
     force_merge: Iterable[tuple[str, str]] = (),
     force_split: Iterable[tuple[str, str]] = (),
     oversized_blocks: Collection[str] = (),
+    prepared: Mapping[str, _Prepared] | None = None,
 ) -> Resolution:
     """Cluster work mentions; returns the clusters and every decision taken.
     ``oversized_blocks`` are blocks known (from the whole database) to hold more than
-    ``MAX_BLOCK`` mentions: they are not compared, as if all their mentions were here."""
+    ``MAX_BLOCK`` mentions: they are not compared, as if all their mentions were here.
+    ``prepared`` may hold :func:`prepare_work` of mentions by key (a caller that has them)."""
     by_key = {m.key: m for m in mentions}
     keys = sorted(by_key)
     exclusive = {
@@ -490,7 +492,8 @@ def resolve_works(
             _union(clusters, decisions, first, other, f"same {scheme}", 1.0, {scheme: value})
 
     # Fuzzy edges inside blocks, best score first.
-    prepared = {k: prepare_work(by_key[k]) for k in keys}
+    known = prepared or {}
+    prepared = {k: known[k] if k in known else prepare_work(by_key[k]) for k in keys}
     blocks: dict[str, list[str]] = defaultdict(list)
     for k in keys:
         for block in work_block_keys(prepared[k]):

@@ -110,7 +110,12 @@ def take_merge_lock(session: Session) -> None:
 
 def _work_closure(
     session: Session, seed: Collection[int]
-) -> tuple[dict[int, tuple[_Loaded, matching.WorkMention]], set[str], list[matching.Decision]]:
+) -> tuple[
+    dict[int, tuple[_Loaded, matching.WorkMention]],
+    set[str],
+    list[matching.Decision],
+    dict[str, Any],
+]:
     """``seed`` grown to every work mention that can be in one cluster with it: what a shared
     identifier, the same current work or an override ties to it (:func:`_tied`), and each
     mention sharing a work block of at most ``MAX_BLOCK`` stored mentions with a member that
@@ -122,7 +127,7 @@ def _work_closure(
     than ``MAX_BLOCK`` stored mentions share (the matcher compares none, so whether two
     mentions meet in one does not depend on what else was loaded with them), and the rule's
     decisions between a member and a partner left out (the audit trail keeps them, as it would
-    with the partner re-clustered too)."""
+    with the partner re-clustered too), and ``matching.prepare_work`` of every member by key."""
     members: set[int] = set()
     holders_of: dict[str, list[int]] = {}  # blocks of at most MAX_BLOCK stored mentions
     oversized: set[str] = set()
@@ -159,7 +164,8 @@ def _work_closure(
                 apart[(member, partner)] = decision
         frontier = _tied(session, joining, members) if joining else set()
     kept = [d for (_, partner), d in sorted(apart.items()) if partner not in members]
-    return {i: views[i] for i in members}, oversized, kept
+    ready = {views[i][0].key: prepared[i] for i in members}
+    return {i: views[i] for i in members}, oversized, kept, ready
 
 
 def _tied(session: Session, seed: Collection[int], known: set[int]) -> set[int]:
@@ -320,14 +326,18 @@ def merge_mentions(session: Session, seed: Collection[int]) -> MergeCounts:
     counts = MergeCounts()
     if not seed:
         return counts
-    members, oversized_blocks, outside = _work_closure(session, seed)
+    members, oversized_blocks, outside, prepared = _work_closure(session, seed)
     counts.mentions = len(members)
     loaded = {row.key: row for row, _ in members.values()}
     mentions = [view for _, view in members.values()]
     keys = set(loaded)
     merges, splits = _overrides(session, "work", keys)
     resolution = matching.resolve_works(
-        mentions, force_merge=merges, force_split=splits, oversized_blocks=oversized_blocks
+        mentions,
+        force_merge=merges,
+        force_split=splits,
+        oversized_blocks=oversized_blocks,
+        prepared=prepared,
     )
     assignment, absorbed = _assign_ids(
         [[loaded[k].work_id for k in cluster] for cluster in resolution.clusters],
