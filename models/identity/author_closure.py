@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from harvesters.normalize import name_parts
@@ -66,6 +66,7 @@ class _State:
     members: set[int]
     oversized: set[tuple[str, str]] = field(default_factory=set)
     holders: dict[str, list[int]] = field(default_factory=dict)  # block -> work mentions
+    too_common: set[str] = field(default_factory=set)  # pair blocks of > MAX_PAIR_HOLDERS
     views: dict[int, dict[str, list[_Seen]]] = field(default_factory=dict)  # wm -> key -> seen
     seen: dict[int, _Seen] = field(default_factory=dict)  # author mention id -> its view
     followed: dict[str, set[str]] = field(default_factory=dict)  # profile block -> keys
@@ -170,17 +171,16 @@ def _block_partners(session: Session, rows: list[Any], state: _State) -> set[int
     for mention_id, blocks in blocks_of.items():
         for block in blocks:
             keys = _block_keys(block) & own[mention_id]
+            if not keys or block in state.too_common:
+                continue  # a too common pair's keys are in state.oversized
             held = state.holders[block]
-            if not keys or len(held) < 2:
+            if len(held) < 2:
                 continue
             if block.startswith(matching.AUTHOR_PROFILE_BLOCK):
                 new = keys - state.followed.get(block, set())
                 state.followed.setdefault(block, set()).update(new)
                 for holder in held:
                     keys_on[holder] |= new
-            elif len(held) > MAX_PAIR_HOLDERS:
-                a, _, b = block[len(matching.AUTHOR_PAIR_BLOCK) :].partition("|")
-                state.oversized.update({(a, b), (b, a)})
             else:
                 pair_blocks[mention_id].append((block, frozenset(keys)))
     wanted = set(keys_on) | set(pair_blocks)
@@ -254,15 +254,31 @@ def _shared_author_blocks(session: Session, mention_ids: list[int]) -> dict[int,
 
 
 def _read_holders(session: Session, blocks: set[str], state: _State) -> None:
-    """Every work mention holding one of ``blocks``, into ``state.holders`` (read once)."""
-    todo = sorted(blocks - set(state.holders))
-    for block in todo:
-        state.holders[block] = []
+    """The work mentions holding each of ``blocks`` into ``state.holders`` (read once), but
+    for a pair block of more than ``MAX_PAIR_HOLDERS``: counted, not read (a common pair of
+    names gains holders with every paper loaded), and its pair goes to ``state.oversized``."""
+    todo = sorted(blocks - set(state.holders) - state.too_common)
     for part in chunks(todo):
-        for mention_id, block in _core(session).execute(
-            select(MentionBlock.mention_id, MentionBlock.block).where(MentionBlock.block.in_(part))
+        small: list[str] = []
+        for block, count in _core(session).execute(
+            select(MentionBlock.block, func.count())
+            .where(MentionBlock.block.in_(part))
+            .group_by(MentionBlock.block)
         ):
-            state.holders[block].append(mention_id)
+            if block.startswith(matching.AUTHOR_PAIR_BLOCK) and count > MAX_PAIR_HOLDERS:
+                state.too_common.add(block)
+                a, _, b = block[len(matching.AUTHOR_PAIR_BLOCK) :].partition("|")
+                state.oversized.update({(a, b), (b, a)})
+            else:
+                small.append(block)
+                state.holders[block] = []
+        for spart in chunks(small):
+            for mention_id, block in _core(session).execute(
+                select(MentionBlock.mention_id, MentionBlock.block).where(
+                    MentionBlock.block.in_(spart)
+                )
+            ):
+                state.holders[block].append(mention_id)
 
 
 def _read_views(session: Session, work_mention_ids: set[int], state: _State) -> None:

@@ -206,11 +206,11 @@ def _work_blocks_of(session: Session, mention_ids: Collection[int]) -> dict[int,
     for part in chunks(sorted(mention_ids)):
         for mention_id, block in _core(session).execute(
             select(MentionBlock.mention_id, MentionBlock.block).where(
-                MentionBlock.mention_id.in_(part)
+                MentionBlock.mention_id.in_(part),
+                *(~MentionBlock.block.startswith(p) for p in matching.AUTHOR_BLOCK_PREFIXES),
             )
         ):
-            if not block.startswith(matching.AUTHOR_BLOCK_PREFIXES):
-                blocks[mention_id].append(block)
+            blocks[mention_id].append(block)
     return blocks
 
 

@@ -137,3 +137,69 @@ def test_work_name_contexts_are_the_matchers_view_of_each_author() -> None:
                 coauthors=tuple(n for j, (_, n) in enumerate(printed) if j != i),
             )
             assert contexts[i] == matching.name_context(mention), (printed, i)
+
+
+def record(source: str, i: int, title: str, names: list[str]) -> WorkRecord:
+    return WorkRecord(
+        source=source,
+        source_id=str(i),
+        title=title,
+        raw="{}",
+        raw_format="constructed",
+        authors=tuple(AuthorName(name=n) for n in names),
+        year=2022,
+    )
+
+
+def test_two_authors_meeting_only_in_a_too_common_pair_block_are_kept_apart_in_any_batch(
+    sessions: sessionmaker[Session],
+) -> None:
+    """More than ``4 * MAX_BLOCK`` papers print "Wei Li" beside "Jing Zhang": the pair block
+    ``ac:li w|zhang j`` is too common to compare. Two "Jun Zhang"s whose only shared co-author
+    is Wei Li would be one author if compared; they are not compared (counted, not read), so
+    they stay apart whether they arrive in one batch or in two."""
+    fillers = [
+        record("constructed-filler", i, f"Filler study number {i}", ["Wei Li", "Jing Zhang"])
+        for i in range(4 * matching.MAX_BLOCK + 1)
+    ]
+
+    def pair(n: int) -> tuple[WorkRecord, WorkRecord]:
+        return (
+            record(f"constructed-a{n}", 1, f"Parsing {n}", ["Jun Zhang", "Wei Li", "Ann Brown"]),
+            record(f"constructed-b{n}", 1, f"Speech {n}", ["Jun Zhang", "Wei Li", "Carl Davis"]),
+        )
+
+    views = [
+        matching.AuthorMention(
+            key=f"{r.source}:1#0",
+            name="Jun Zhang",
+            work_key=f"{r.source}:1",
+            position=0,
+            coauthors=tuple(n.name for n in r.authors[1:]),
+        )
+        for r in pair(0)
+    ]
+    assert len(matching.resolve_authors(views).clusters) == 1  # compared, one author
+    with sessions() as session:
+        load_batch(session, fillers, None)
+        session.commit()
+    a, b = pair(1)
+    c, d = pair(2)
+    for batch in ([a, b], [c], [d]):
+        with sessions() as session:
+            load_batch(session, batch, None)
+            session.commit()
+    with sessions() as session:
+        jun = {
+            source: author_id
+            for source, author_id in session.execute(
+                select(WorkMention.source, AuthorMention.author_id)
+                .join(WorkMention, WorkMention.id == AuthorMention.work_mention_id)
+                .where(AuthorMention.name == "Jun Zhang")
+            )
+        }
+    # The A papers share Ann Brown, the B papers Carl Davis: each side is one person. A and B
+    # meet only through Wei Li, in the too common block: apart, in one batch or in two.
+    assert jun["constructed-a1"] == jun["constructed-a2"]
+    assert jun["constructed-b1"] == jun["constructed-b2"]
+    assert jun["constructed-a1"] != jun["constructed-b1"]
