@@ -14,6 +14,7 @@ Callers own the transaction and hold the merge lock (:func:`take_merge_lock`).
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
@@ -704,32 +705,68 @@ def _write_work_links(
 def _write_decisions(
     session: Session, entity: str, keys: set[str], decisions: list[matching.Decision]
 ) -> int:
-    # One DELETE per side: SQLite scans the whole table for "left IN (...) OR right IN (...)",
-    # which made this grow with the decision log; each side alone uses its index.
+    """Make the stored decisions touching ``keys`` exactly ``decisions``: a stored decision
+    that is taken again stays as it is (with the time it was first taken), the others are
+    deleted, new ones inserted. A re-merge takes most decisions again; deleting and
+    re-inserting them all made the decision log churn with every batch. Returns how many
+    decisions were taken."""
+    stored: dict[int, tuple] = {}  # row id -> what it says
+    columns = (
+        MergeDecision.id,
+        MergeDecision.left_key,
+        MergeDecision.right_key,
+        MergeDecision.outcome,
+        MergeDecision.rule,
+        MergeDecision.score,
+        MergeDecision.inputs,
+    )
+    # One SELECT per side: SQLite scans the whole table for "left IN (...) OR right IN (...)";
+    # each side alone uses its index.
     for part in chunks(sorted(keys)):
         for side in (MergeDecision.left_key, MergeDecision.right_key):
-            _core(session).execute(
-                delete(MergeDecision).where(MergeDecision.entity == entity, side.in_(part))
-            )
+            for row_id, *said in _core(session).execute(
+                select(*columns).where(MergeDecision.entity == entity, side.in_(part))
+            ):
+                stored[row_id] = _said(*said)
+    wanted = Counter(
+        _said(d.left[:320], d.right[:320], d.outcome, d.rule[:255], d.score, d.inputs)
+        for d in decisions
+    )
+    gone = []
+    for row_id, said in sorted(stored.items()):
+        if wanted[said] > 0:
+            wanted[said] -= 1
+        else:
+            gone.append(row_id)
+    for part in chunks(gone):
+        _core(session).execute(delete(MergeDecision).where(MergeDecision.id.in_(part)))
     now = utcnow()
     rows = [
         {
             "entity": entity,
-            "left_key": d.left[:320],
-            "right_key": d.right[:320],
-            "outcome": d.outcome,
-            "rule": d.rule[:255],
-            "score": d.score,
-            "inputs": dict(d.inputs),
+            "left_key": left,
+            "right_key": right,
+            "outcome": outcome,
+            "rule": rule,
+            "score": score,
+            "inputs": json.loads(inputs),
             "decided_at": now,
         }
-        for d in decisions
+        for (left, right, outcome, rule, score, inputs), n in sorted(wanted.items())
+        for _ in range(n)
     ]
     if rows:
         stmt = insert_for(session, MergeDecision)
         for part in chunks(rows):
             _core(session).execute(stmt, list(part))
-    return len(rows)
+    return len(decisions)
+
+
+def _said(
+    left: str, right: str, outcome: str, rule: str, score: float | None, inputs: Any
+) -> tuple:
+    """A decision as comparable values (its inputs as canonical JSON)."""
+    return (left, right, outcome, rule, score, json.dumps(dict(inputs or {}), sort_keys=True))
 
 
 # ----------------------------------------------------------------------------- authors

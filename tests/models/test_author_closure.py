@@ -21,6 +21,7 @@ from models.engine import make_engine, session_factory
 from models.identity import matching
 from models.identity.author_closure import author_closure
 from models.identity.merge import merge_all
+from models.identity.overrides import add_override
 from models.identity.tables import AuthorMention, MergeDecision, WorkMention
 from models.loader import load_batch
 from models.migrate import upgrade
@@ -203,3 +204,37 @@ def test_two_authors_meeting_only_in_a_too_common_pair_block_are_kept_apart_in_a
     assert jun["constructed-a1"] == jun["constructed-a2"]
     assert jun["constructed-b1"] == jun["constructed-b2"]
     assert jun["constructed-a1"] != jun["constructed-b1"]
+
+
+def test_a_remerge_keeps_decisions_taken_again_and_replaces_the_others(
+    sessions: sessionmaker[Session],
+) -> None:
+    load(sessions, 1, 3)
+    load(sessions, 2)
+    with sessions() as session:
+        before = {
+            d.id: (d.left_key, d.right_key, d.rule, d.decided_at)
+            for d in session.scalars(select(MergeDecision).where(MergeDecision.entity == "author"))
+        }
+        merge_all(session)
+        session.commit()
+        again = {
+            d.id: (d.left_key, d.right_key, d.rule, d.decided_at)
+            for d in session.scalars(select(MergeDecision).where(MergeDecision.entity == "author"))
+        }
+    # Everything was decided the same way: the same rows, with the time first decided.
+    assert again == before
+    joined = ("arxiv:2401.00001#0", "arxiv:2401.00003#0", "same name + shared co-authors")
+    assert joined in {v[:3] for v in before.values()}
+    with sessions() as session:
+        add_override(session, "author", "split", "arxiv:2401.00001#0", "arxiv:2401.00003#0")
+        session.commit()
+        after = {
+            d.id: (d.left_key, d.right_key, d.rule)
+            for d in session.scalars(select(MergeDecision).where(MergeDecision.entity == "author"))
+        }
+    # The merge by co-authors is gone, the operator's split is there, the rest is untouched.
+    assert joined not in after.values()
+    assert (*joined[:2], "operator-split") in after.values()
+    kept = {i for i, v in before.items() if v[:3] != joined}
+    assert kept <= set(after)
