@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -333,22 +334,47 @@ def iter_all_inputs(
 
     Everything is read before the first author is yielded, so the caller may use the
     session's connection (e.g. to write) while iterating."""
+    yield from read_all_inputs(session, author_ids, chunk=chunk).iter()
+
+
+@dataclass
+class AllInputs:
+    """The rows of a whole-table read (:func:`read_all_inputs`) and the authors found,
+    sorted: :meth:`iter` assembles the inputs of any slice of them (a forked worker process
+    can assemble its own slices from the rows its parent read)."""
+
+    read: _Read
+    author_ids: list[int]
+
+    def iter(self, start: int = 0, stop: int | None = None) -> Iterator[AuthorInputs]:
+        """The inputs of ``author_ids[start:stop]``, in id order."""
+        ids = self.author_ids[start:stop]
+        if not ids:
+            return
+        names, (ship_author, ship_work, ship_position) = self.read.names or {}, self.read.ships
+        i, n = bisect_left(ship_author, ids[0]), len(ship_author)
+        for author_id in ids:
+            mine: list[tuple[int, int]] = []
+            while i < n and ship_author[i] < author_id:
+                i += 1
+            while i < n and ship_author[i] == author_id:
+                mine.append((ship_work[i], ship_position[i]))
+                i += 1
+            yield _assemble(author_id, names[author_id], mine, self.read)
+
+
+def read_all_inputs(
+    session: Session, author_ids: Sequence[int], *, chunk: int = 20_000
+) -> AllInputs:
+    """Every input table read once (:func:`iter_all_inputs`), for the authors of
+    ``author_ids`` that exist, streamed ``chunk`` rows at a time."""
     wanted = set(author_ids)
     session.flush()
     conn = session.connection()
     stream = {"yield_per": chunk}  # per statement: Connection.execution_options is sticky
     with _whole_read_settings(conn):
         read = _read_all(session, conn, wanted, stream)
-    names, ship_author, ship_work, ship_position = read.names or {}, *read.ships
-    i, n = 0, len(ship_author)
-    for author_id in sorted(wanted & names.keys()):
-        mine: list[tuple[int, int]] = []
-        while i < n and ship_author[i] < author_id:
-            i += 1
-        while i < n and ship_author[i] == author_id:
-            mine.append((ship_work[i], ship_position[i]))
-            i += 1
-        yield _assemble(author_id, names[author_id], mine, read)
+    return AllInputs(read, sorted(wanted & (read.names or {}).keys()))
 
 
 #: PostgreSQL settings while a whole-table read runs, restored afterwards: its selects go
