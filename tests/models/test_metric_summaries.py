@@ -290,9 +290,7 @@ def test_a_whole_table_run_stores_what_a_batch_run_stores(sessions, monkeypatch)
     assert len(stored[0]) == len(authors)
 
 
-def test_worker_processes_keep_the_summaries_one_process_computes(
-    sessions, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+def test_worker_processes_keep_the_summaries_one_process_computes(sessions, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A default run (not full) in two worker processes: only changed authors are written,
     the summaries kept are the ones one process computes, in id order."""
     from models.metrics import store
