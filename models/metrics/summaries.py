@@ -62,10 +62,33 @@ class WorkInput:
     citation: CitationCount | None
     #: the work's :meth:`paper`, when the reader built it once for every author of the work
     shared_paper: Paper | None = field(default=None, compare=False, repr=False)
+    #: the JSON of :meth:`entry` before and after the position, built once per work likewise
+    shared_entry: tuple[str, str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_last_author(self) -> bool:
         return self.n_authors >= 2 and self.position == self.n_authors - 1
+
+    @classmethod
+    def from_fields(cls, **values: Any) -> WorkInput:
+        """The WorkInput of these field values (every field named), made without the frozen
+        dataclass' ``__init__``, which sets each field through ``object.__setattr__``: a
+        third of the cost, for the millions a whole-table run makes."""
+        made = object.__new__(cls)
+        made.__dict__.update(values)
+        return made
+
+    def entry(self) -> tuple[Any, ...]:
+        """What :meth:`AuthorInputs.fingerprint` hashes of this work."""
+        return (
+            self.work_id,
+            self.year,
+            self.position,
+            self.n_authors,
+            self.categories,
+            self.venues,
+            _citation_entry(self.citation),
+        )
 
     def paper(self) -> Paper:
         if self.shared_paper is not None:
@@ -137,48 +160,85 @@ class AuthorInputs:
         counts, citation counts and their source, per-year counts, topics, co-authors,
         repositories and stars, Scholar's reported numbers, the year). Observation dates are
         left out: a re-harvest that reports the same numbers changes nothing."""
-        works = sorted(
-            (
-                w.work_id,
-                w.year,
-                w.position,
-                w.n_authors,
-                w.categories,
-                w.venues,
-                None
-                if w.citation is None
-                else (
-                    w.citation.source,
-                    w.citation.count,
-                    sorted(w.citation.per_year.items()) if w.citation.per_year else [],
-                    sorted((o.source, o.entry, o.count) for o in w.citation.others)
-                    if w.citation.others
-                    else [],
-                ),
-            )
-            for w in self.works
-        )
+        works = _works_text(self.works)
         scholar = sorted(
             tuple(getattr(s, k) for k in _SCHOLAR_FIELDS if k != "observed_at")
             for s in self.scholar
         )
         coauthors, names = self.coauthors, self.coauthor_names
         ids = sorted(coauthors)
-        payload = [
-            current_year,
-            self.name,
-            works,
+        # the JSON of [current_year, name, works, *rest], the works' text spliced in
+        rest = [
             [(i, coauthors[i]) for i in ids],  # = sorted(coauthors.items()): ids are unique
             [(i, names.get(i)) for i in ids],
             sorted((i, *v) for i, v in self.repositories.items()),
             scholar,
         ]
         if self.s2:  # absent before S2 reports existed: those fingerprints stay as they were
-            payload.append(
-                sorted((r.s2_author_id, r.works, r.citations, r.h_index) for r in self.s2)
-            )
-        text = json.dumps(payload, separators=(",", ":"), default=str)
+            rest.append(sorted((r.s2_author_id, r.works, r.citations, r.h_index) for r in self.s2))
+        text = f"{_dumps([current_year, self.name])[:-1]},{works},{_dumps(rest)[1:]}"
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+#: The fingerprint's JSON (what ``json.dumps(value, separators=(",", ":"), default=str)``
+#: gives, without building an encoder per call): compact, anything else as ``str``. JSON
+#: composes, so the text of a list is that of its items joined: parts may be encoded apart
+#: and spliced.
+_dumps = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+
+def _works_text(works: Sequence[WorkInput]) -> str:
+    """The fingerprint's JSON of the works, sorted: their :meth:`WorkInput.entry`s, from
+    the halves the readers build once per work (``shared_entry``) when every work has them
+    and they are in work id order already (as the readers give them), else encoded here."""
+    parts: list[str] = []
+    last = None
+    for w in works:
+        entry = w.shared_entry
+        if entry is None or (last is not None and w.work_id <= last):
+            return _dumps(sorted(w.entry() for w in works))
+        last = w.work_id
+        parts.append(f"{entry[0]}{w.position}{entry[1]}")  # an int's JSON is its repr
+    return f"[{','.join(parts)}]"
+
+
+def _entry_halves(
+    work_id: int,
+    row: WorkRow,
+    n_authors: int,
+    citation: CitationCount | None,
+    texts: dict[Any, str],
+) -> tuple[str, str]:
+    """The JSON of a work's fingerprint entry (:meth:`WorkInput.entry`) before and after
+    the author's position, which is all that differs between its authors. The ids and
+    counts are ints (read from integer columns), whose JSON is their ``repr``; ``texts``
+    keeps the JSON of the few distinct topic and venue lists (by row) and sources."""
+    year = "null" if row[0] is None else row[0]
+    lists = texts.get(row)
+    if lists is None:
+        lists = texts[row] = _dumps(row[1:])[1:-1]
+    if citation is None:
+        cited = "null"
+    elif citation.per_year or citation.others:
+        cited = _dumps(_citation_entry(citation))
+    else:  # most counts: no per-year counts, no other observation
+        source = texts.get(citation.source)
+        if source is None:
+            source = texts[citation.source] = _dumps(citation.source)
+        cited = f"[{source},{citation.count},[],[]]"
+    return f"[{work_id},{year},", f",{n_authors},{lists},{cited}]"
+
+
+def _citation_entry(c: CitationCount | None) -> tuple[Any, ...] | None:
+    """A citation count as the fingerprint sees it (observation dates left out)."""
+    if c is None:
+        return None
+    return (
+        c.source,
+        c.count,
+        sorted(c.per_year.items()) if c.per_year else [],
+        sorted((o.source, o.entry, o.count) for o in c.others) if c.others else [],
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -187,7 +247,9 @@ class AuthorInputs:
 WorkRow = tuple[int | None, tuple[str, ...], tuple[str, ...]]  # year, categories, venues
 Repo = tuple[int, str, int]  # repository id, full name, stars
 #: What every author of a work shares: row, distinct authors, author count, count, Paper.
-SharedWork = tuple[WorkRow, tuple[int, ...], int, CitationCount | None, Paper]
+SharedWork = tuple[
+    WorkRow, tuple[int, ...], int, CitationCount | None, Paper, tuple[str, str]
+]  # ... and the halves of its fingerprint entry (:func:`_entry_halves`)
 
 
 @dataclass
@@ -204,6 +266,7 @@ class _Read:
     s2: dict[int, list[S2Reported]]
     names: dict[int, str] | None = None  # every author's name (else filled by _names)
     shared: dict[int, SharedWork] = field(default_factory=dict)  # filled by _assemble
+    texts: dict[Any, str] = field(default_factory=dict)  # JSON texts (_entry_halves)
     #: a whole-table read's authorships of the authors wanted, by author, work, position:
     #: their author ids, work ids and positions
     ships: tuple[array[int], array[int], array[int]] = ((), (), ())  # type: ignore[assignment]
@@ -222,6 +285,7 @@ def _assemble(
     inputs = AuthorInputs(author_id, name)
     last = None
     shared = read.shared
+    shared_input = WorkInput.from_fields
     coauthors: dict[int, int] = {}
     count = coauthors.get
     for work_id, position in mine:
@@ -233,9 +297,19 @@ def _assemble(
             if work is None:
                 continue
         last = work_id
-        row, byline, n_authors, citation, paper = work
+        row, byline, n_authors, citation, paper, halves = work
         inputs.works.append(
-            WorkInput(work_id, row[0], position, n_authors, row[1], row[2], citation, paper)
+            shared_input(
+                work_id=work_id,
+                year=row[0],
+                position=position,
+                n_authors=n_authors,
+                categories=row[1],
+                venues=row[2],
+                citation=citation,
+                shared_paper=paper,
+                shared_entry=halves,
+            )
         )
         for a in byline:  # each co-author once per work (the byline is deduplicated)
             if a != author_id:
@@ -257,8 +331,8 @@ def _assemble(
 
 def _shared_work(work_id: int, read: _Read) -> SharedWork | None:
     """What every author of the work shares (its row, distinct authors, author count,
-    citation count and :class:`Paper`), built once and kept in ``read.shared``; None for an
-    unknown work."""
+    citation count, :class:`Paper` and fingerprint entry halves), built once and kept in
+    ``read.shared``; None for an unknown work."""
     row = read.works.get(work_id)
     if row is None:
         return None
@@ -271,7 +345,8 @@ def _shared_work(work_id: int, read: _Read) -> SharedWork | None:
         n_authors,
         c.per_year if c and c.per_year is not None else None,
     )
-    work = read.shared[work_id] = (row, tuple(dict.fromkeys(byline)), n_authors, c, paper)
+    halves = _entry_halves(work_id, row, n_authors, c, read.texts)
+    work = read.shared[work_id] = (row, tuple(dict.fromkeys(byline)), n_authors, c, paper, halves)
     return work
 
 
