@@ -32,6 +32,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Text, cast, func, select, text, true
@@ -70,12 +71,15 @@ class WorkInput:
         return self.n_authors >= 2 and self.position == self.n_authors - 1
 
     @classmethod
-    def from_fields(cls, **values: Any) -> WorkInput:
-        """The WorkInput of these field values (every field named), made without the frozen
-        dataclass' ``__init__``, which sets each field through ``object.__setattr__``: a
-        third of the cost, for the millions a whole-table run makes."""
+    def at_position(cls, values: dict[str, Any], position: int) -> WorkInput:
+        """The WorkInput of a work's field ``values`` (every field, in order; the position
+        is replaced) at ``position``, made without the frozen dataclass' ``__init__``, which
+        sets each field through ``object.__setattr__``: a third of the cost, for the
+        millions a whole-table run makes."""
         made = object.__new__(cls)
-        made.__dict__.update(values)
+        fields = made.__dict__
+        fields.update(values)
+        fields["position"] = position
         return made
 
     def entry(self) -> tuple[Any, ...]:
@@ -246,10 +250,9 @@ def _citation_entry(c: CitationCount | None) -> tuple[Any, ...] | None:
 
 WorkRow = tuple[int | None, tuple[str, ...], tuple[str, ...]]  # year, categories, venues
 Repo = tuple[int, str, int]  # repository id, full name, stars
-#: What every author of a work shares: row, distinct authors, author count, count, Paper.
-SharedWork = tuple[
-    WorkRow, tuple[int, ...], int, CitationCount | None, Paper, tuple[str, str]
-]  # ... and the halves of its fingerprint entry (:func:`_entry_halves`)
+#: What every author of a work shares: its distinct authors and its WorkInput's fields
+#: but the position (:meth:`WorkInput.at_position`).
+SharedWork = tuple[tuple[int, ...], dict[str, Any]]
 
 
 @dataclass
@@ -285,9 +288,9 @@ def _assemble(
     inputs = AuthorInputs(author_id, name)
     last = None
     shared = read.shared
-    shared_input = WorkInput.from_fields
-    coauthors: dict[int, int] = {}
-    count = coauthors.get
+    at_position = WorkInput.at_position
+    works = inputs.works
+    everyone: list[int] = []  # the distinct authors of each work, the author among them
     for work_id, position in mine:
         if work_id == last:
             continue  # one author at two positions of a work counts the work once (sorted)
@@ -297,24 +300,12 @@ def _assemble(
             if work is None:
                 continue
         last = work_id
-        row, byline, n_authors, citation, paper, halves = work
-        inputs.works.append(
-            shared_input(
-                work_id=work_id,
-                year=row[0],
-                position=position,
-                n_authors=n_authors,
-                categories=row[1],
-                venues=row[2],
-                citation=citation,
-                shared_paper=paper,
-                shared_entry=halves,
-            )
-        )
-        for a in byline:  # each co-author once per work (the byline is deduplicated)
-            if a != author_id:
-                coauthors[a] = count(a, 0) + 1
-    inputs.coauthors = Counter(coauthors)
+        byline, values = work
+        works.append(at_position(values, position))
+        everyone += byline
+    # each co-author once per work (the bylines are deduplicated), counted in C
+    inputs.coauthors = Counter(everyone)
+    inputs.coauthors.pop(author_id, None)
     if read.names is not None:
         names = read.names
         inputs.coauthor_names = {a: names.get(a, "?") for a, _ in inputs.top_coauthors()}
@@ -330,23 +321,32 @@ def _assemble(
 
 
 def _shared_work(work_id: int, read: _Read) -> SharedWork | None:
-    """What every author of the work shares (its row, distinct authors, author count,
-    citation count, :class:`Paper` and fingerprint entry halves), built once and kept in
-    ``read.shared``; None for an unknown work."""
+    """What every author of the work shares (:data:`SharedWork`: its distinct authors; its
+    row, author count, citation count, :class:`Paper` and fingerprint entry halves as
+    WorkInput fields), built once and kept in ``read.shared``; None for an unknown work."""
     row = read.works.get(work_id)
     if row is None:
         return None
     byline = read.bylines.get(work_id, [])
     n_authors = max(len(byline), 1)  # authorships, not distinct authors
     c = read.counts.get(work_id)
-    paper = Paper(
-        c.count if c else None,
-        row[0],
-        n_authors,
-        c.per_year if c and c.per_year is not None else None,
-    )
-    halves = _entry_halves(work_id, row, n_authors, c, read.texts)
-    work = read.shared[work_id] = (row, tuple(dict.fromkeys(byline)), n_authors, c, paper, halves)
+    values = {  # in the fields' order, so instances share their dict's keys (fast lookups)
+        "work_id": work_id,
+        "year": row[0],
+        "position": None,  # each author's own
+        "n_authors": n_authors,
+        "categories": row[1],
+        "venues": row[2],
+        "citation": c,
+        "shared_paper": Paper(
+            c.count if c else None,
+            row[0],
+            n_authors,
+            c.per_year if c and c.per_year is not None else None,
+        ),
+        "shared_entry": _entry_halves(work_id, row, n_authors, c, read.texts),
+    }
+    work = read.shared[work_id] = (tuple(dict.fromkeys(byline)), values)
     return work
 
 
@@ -573,7 +573,10 @@ def _names(session: Session, result: dict[int, AuthorInputs]) -> None:
 
 
 def _top(counter: Counter[int]) -> list[tuple[int, int]]:
-    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
+    """The ``TOP`` ``(id, count)`` pairs of most count, then lowest id: sorted by id, then
+    stably by count, descending (Python keeps equal counts in id order), with no key
+    function called per pair."""
+    return sorted(sorted(counter.items()), key=itemgetter(1), reverse=True)[:TOP]
 
 
 _REPO_COLUMNS = (GitHubRepository.id, GitHubRepository.full_name, GitHubRepository.stars)
