@@ -17,7 +17,10 @@ profile; 5% filled with per-year counts), one Scholar profile per author, one re
 5. **incremental (100 named)**: the same with the 100 changed authors named as the scope.
 
 It prints one line per figure (seconds, and the ratio to its read baseline) and the whole
-result as JSON; ``peak_rss_mb`` is the process's peak resident memory.
+result as JSON; ``peak_rss_mb`` is the process's peak resident memory, ``peak_rss_workers_mb``
+the largest of the worker processes the full run forks (pages shared with the parent
+counted in both), ``cpu_s`` and ``cpu_workers_s`` the CPU seconds of the whole bench (insert
+included) in this process and in the workers.
 
 Inserting takes minutes (about 10 at 100k/1M on PostgreSQL). ``--schema NAME`` (with
 ``--pg``) keeps the rows in a named schema instead of a throw-away one, and ``--reuse`` (with
@@ -383,6 +386,18 @@ def bench(engine: Engine, n_authors: int, n_works: int, reuse: bool = False) -> 
         "incremental_named_over_read100": round(t_named / t_read100, 2),
         "read_inputs100_s": round(t_inputs100, 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        # the largest of the worker processes a whole-table run forks (0: none forked)
+        "peak_rss_workers_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+        "cpu_s": round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_utime
+            + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
+            1,
+        ),
+        "cpu_workers_s": round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+            + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime,
+            1,
+        ),
     }
 
 
@@ -407,7 +422,11 @@ def report(r: dict[str, Any]) -> None:
         f"({r['incremental_named_computed']} recomputed) = "
         f"{r['incremental_named_over_read100']}x read of their rows"
     )
-    print(f"{db}: peak RSS {r['peak_rss_mb']} MB")
+    print(
+        f"{db}: peak RSS {r['peak_rss_mb']} MB (largest worker process "
+        f"{r['peak_rss_workers_mb']} MB); CPU of the whole bench {r['cpu_s']} s, of its worker "
+        f"processes {r['cpu_workers_s']} s"
+    )
 
 
 def _change(engine: Engine, works: list[int]) -> list[int]:
