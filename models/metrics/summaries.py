@@ -71,15 +71,13 @@ class WorkInput:
         return self.n_authors >= 2 and self.position == self.n_authors - 1
 
     @classmethod
-    def at_position(cls, values: dict[str, Any], position: int) -> WorkInput:
-        """The WorkInput of a work's field ``values`` (every field, in order; the position
-        is replaced) at ``position``, made without the frozen dataclass' ``__init__``, which
-        sets each field through ``object.__setattr__``: a third of the cost, for the
-        millions a whole-table run makes."""
+    def from_fields(cls, **values: Any) -> WorkInput:
+        """The WorkInput of these field values (every field named, in order), made without
+        the frozen dataclass' ``__init__``, which sets each field through
+        ``object.__setattr__``: a third of the cost, for the millions a whole-table run
+        makes."""
         made = object.__new__(cls)
-        fields = made.__dict__
-        fields.update(values)
-        fields["position"] = position
+        made.__dict__.update(values)
         return made
 
     def entry(self) -> tuple[Any, ...]:
@@ -250,9 +248,10 @@ def _citation_entry(c: CitationCount | None) -> tuple[Any, ...] | None:
 
 WorkRow = tuple[int | None, tuple[str, ...], tuple[str, ...]]  # year, categories, venues
 Repo = tuple[int, str, int]  # repository id, full name, stars
-#: What every author of a work shares: its distinct authors and its WorkInput's fields
-#: but the position (:meth:`WorkInput.at_position`).
-SharedWork = tuple[tuple[int, ...], dict[str, Any]]
+#: What every author of a work shares: its distinct authors, row, author count, citation
+#: count, Paper and the halves of its fingerprint entry (:func:`_entry_halves`). A tuple:
+#: a million of them stay in memory (in each worker process) during a whole-table run.
+SharedWork = tuple[tuple[int, ...], WorkRow, int, CitationCount | None, Paper, tuple[str, str]]
 
 
 @dataclass
@@ -288,7 +287,7 @@ def _assemble(
     inputs = AuthorInputs(author_id, name)
     last = None
     shared = read.shared
-    at_position = WorkInput.at_position
+    from_fields = WorkInput.from_fields
     works = inputs.works
     everyone: list[int] = []  # the distinct authors of each work, the author among them
     for work_id, position in mine:
@@ -300,8 +299,20 @@ def _assemble(
             if work is None:
                 continue
         last = work_id
-        byline, values = work
-        works.append(at_position(values, position))
+        byline, row, n_authors, citation, paper, halves = work
+        works.append(
+            from_fields(
+                work_id=work_id,
+                year=row[0],
+                position=position,
+                n_authors=n_authors,
+                categories=row[1],
+                venues=row[2],
+                citation=citation,
+                shared_paper=paper,
+                shared_entry=halves,
+            )
+        )
         everyone += byline
     # each co-author once per work (the bylines are deduplicated), counted in C
     inputs.coauthors = Counter(everyone)
@@ -321,32 +332,22 @@ def _assemble(
 
 
 def _shared_work(work_id: int, read: _Read) -> SharedWork | None:
-    """What every author of the work shares (:data:`SharedWork`: its distinct authors; its
-    row, author count, citation count, :class:`Paper` and fingerprint entry halves as
-    WorkInput fields), built once and kept in ``read.shared``; None for an unknown work."""
+    """What every author of the work shares (:data:`SharedWork`), built once and kept in
+    ``read.shared``; None for an unknown work."""
     row = read.works.get(work_id)
     if row is None:
         return None
     byline = read.bylines.get(work_id, [])
     n_authors = max(len(byline), 1)  # authorships, not distinct authors
     c = read.counts.get(work_id)
-    values = {  # in the fields' order, so instances share their dict's keys (fast lookups)
-        "work_id": work_id,
-        "year": row[0],
-        "position": None,  # each author's own
-        "n_authors": n_authors,
-        "categories": row[1],
-        "venues": row[2],
-        "citation": c,
-        "shared_paper": Paper(
-            c.count if c else None,
-            row[0],
-            n_authors,
-            c.per_year if c and c.per_year is not None else None,
-        ),
-        "shared_entry": _entry_halves(work_id, row, n_authors, c, read.texts),
-    }
-    work = read.shared[work_id] = (tuple(dict.fromkeys(byline)), values)
+    paper = Paper(
+        c.count if c else None,
+        row[0],
+        n_authors,
+        c.per_year if c and c.per_year is not None else None,
+    )
+    halves = _entry_halves(work_id, row, n_authors, c, read.texts)
+    work = read.shared[work_id] = (tuple(dict.fromkeys(byline)), row, n_authors, c, paper, halves)
     return work
 
 
