@@ -65,15 +65,6 @@ class CitationCount:
     per_year: Mapping[int, int] | None = field(default=None, hash=False)
     others: tuple[Observation, ...] = ()
 
-    @classmethod
-    def from_fields(cls, **values: Any) -> CitationCount:
-        """The CitationCount of these field values (every field named), made without the
-        frozen dataclass' ``__init__`` (one ``object.__setattr__`` per field): a whole-table
-        read makes one per work, a million at 1M works."""
-        made = object.__new__(cls)
-        made.__dict__.update(values)
-        return made
-
 
 #: Work ids, a ``select`` of work ids, or None for every work (a whole-table read).
 WorkFilter = Sequence[int] | Select[Any] | None
@@ -135,21 +126,18 @@ def scholar_citations(session: Session, work_ids: WorkFilter) -> dict[int, Citat
                 else:
                     entries.append(row)
     result: dict[int, CitationCount] = {}
-    make = CitationCount.from_fields
     for work_id, entries in by_work.items():
         if len(entries) > 1:
             entries.sort(key=lambda r: (-_ts(r.observed_at), r.position, r.author_pub_id))
         # columns: work_id, author_pub_id, num_citations, observed_at, position, filled_payload
         best = entries[0]
-        result[work_id] = make(
-            count=int(best[2] or 0),
-            source="scholar",
-            observed_on=best[3].date(),
-            entry=best[1],
-            per_year=_per_year(best[5]) if best[5] else None,
-            others=tuple(
-                Observation("scholar", int(r[2] or 0), r[3].date(), r[1]) for r in entries[1:]
-            )
+        result[work_id] = CitationCount(
+            int(best[2] or 0),
+            "scholar",
+            best[3].date(),
+            best[1],
+            _per_year(best[5]) if best[5] else None,
+            tuple(Observation("scholar", int(r[2] or 0), r[3].date(), r[1]) for r in entries[1:])
             if len(entries) > 1
             else (),
         )

@@ -70,16 +70,6 @@ class WorkInput:
     def is_last_author(self) -> bool:
         return self.n_authors >= 2 and self.position == self.n_authors - 1
 
-    @classmethod
-    def from_fields(cls, **values: Any) -> WorkInput:
-        """The WorkInput of these field values (every field named, in order), made without
-        the frozen dataclass' ``__init__``, which sets each field through
-        ``object.__setattr__``: a third of the cost, for the millions a whole-table run
-        makes."""
-        made = object.__new__(cls)
-        made.__dict__.update(values)
-        return made
-
     def entry(self) -> tuple[Any, ...]:
         """What :meth:`AuthorInputs.fingerprint` hashes of this work."""
         return (
@@ -287,7 +277,6 @@ def _assemble(
     inputs = AuthorInputs(author_id, name)
     last = None
     shared = read.shared
-    from_fields = WorkInput.from_fields
     works = inputs.works
     everyone: list[int] = []  # the distinct authors of each work, the author among them
     for work_id, position in mine:
@@ -301,17 +290,7 @@ def _assemble(
         last = work_id
         byline, row, n_authors, citation, paper, halves = work
         works.append(
-            from_fields(
-                work_id=work_id,
-                year=row[0],
-                position=position,
-                n_authors=n_authors,
-                categories=row[1],
-                venues=row[2],
-                citation=citation,
-                shared_paper=paper,
-                shared_entry=halves,
-            )
+            WorkInput(work_id, row[0], position, n_authors, row[1], row[2], citation, paper, halves)
         )
         everyone += byline
     # each co-author once per work (the bylines are deduplicated), counted in C
