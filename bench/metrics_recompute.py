@@ -17,9 +17,21 @@ profile; 5% filled with per-year counts), one Scholar profile per author, one re
 5. **incremental (100 named)**: the same with the 100 changed authors named as the scope.
 
 It prints one line per figure (seconds, and the ratio to its read baseline) and the whole
-result as JSON; ``peak_rss_mb`` is the process's peak resident memory.
+result as JSON; ``peak_rss_mb`` is the process's peak resident memory, ``peak_rss_workers_mb``
+the largest of the worker processes the full run forks (pages shared with the parent
+counted in both), ``cpu_s`` and ``cpu_workers_s`` the CPU seconds of the whole bench (insert
+included) in this process and in the workers.
 
-Usage: uv run python bench/metrics_recompute.py [--authors N] [--works M] [--pg URL | --keep FILE]
+Inserting takes minutes (about 10 at 100k/1M on PostgreSQL). ``--schema NAME`` (with
+``--pg``) keeps the rows in a named schema instead of a throw-away one, and ``--reuse`` (with
+``--schema`` or ``--keep``) starts from the rows of an earlier run of the same size: its
+metric tables are emptied and its change marks put back as they were right after inserting
+(a copy kept in ``bench_seed_change``), so every run starts from the same state without
+inserting again (``insert_s`` is then null). Only the work of the first read differs: the
+rows were read before (PostgreSQL's hint bits are set, pages may be cached).
+
+Usage: uv run python bench/metrics_recompute.py [--authors N] [--works M]
+    [--pg URL [--schema NAME] | --keep FILE] [--reuse]
 """
 
 from __future__ import annotations
@@ -267,8 +279,66 @@ def timed(label: str, job: Any) -> tuple[float, Any]:
     return seconds, result
 
 
-def bench(engine: Engine, n_authors: int, n_works: int) -> dict[str, Any]:
-    t_insert, single = timed("insert", lambda: populate(engine, n_authors, n_works))
+#: Kept beside the rows of a reusable bench database: its size, the works ``_change`` edits.
+SEED_INFO = "bench_seed_info"
+#: The ``metrics_change`` rows as the insert left them (the triggers' marks).
+SEED_CHANGES = "bench_seed_change"
+
+
+def seed(engine: Engine, n_authors: int, n_works: int) -> list[int]:
+    """Populate, then keep what :func:`reset` needs to return to this state."""
+    single = populate(engine, n_authors, n_works)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP TABLE IF EXISTS {SEED_CHANGES}"))
+        conn.execute(text(f"CREATE TABLE {SEED_CHANGES} AS SELECT * FROM metrics_change"))
+        conn.execute(text(f"DROP TABLE IF EXISTS {SEED_INFO}"))
+        conn.execute(
+            text(f"CREATE TABLE {SEED_INFO} (authors INTEGER, works INTEGER, single TEXT)")
+        )
+        conn.execute(
+            text(f"INSERT INTO {SEED_INFO} VALUES (:a, :w, :s)"),
+            {"a": n_authors, "w": n_works, "s": json.dumps(single)},
+        )
+    return single
+
+
+def seeded(engine: Engine, n_authors: int, n_works: int) -> list[int] | None:
+    """The works ``_change`` edits when the database holds a complete seed of this size,
+    else None."""
+    with engine.connect() as conn:
+        if not engine.dialect.has_table(conn, SEED_INFO):
+            return None
+        row = conn.execute(text(f"SELECT authors, works, single FROM {SEED_INFO}")).first()
+    if row is None or (row[0], row[1]) != (n_authors, n_works):
+        return None
+    return json.loads(row[2])
+
+
+def reset(engine: Engine) -> None:
+    """Back to the state right after :func:`seed`'s insert: no summary, no snapshot, the
+    insert's change marks. (The 100 works' Scholar counts keep the +7s of earlier runs:
+    still a change for the incremental runs.)"""
+    with engine.begin() as conn:
+        for table in ("author_metrics_snapshot", "author_metrics", "metrics_change"):
+            if engine.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {table}"))
+            else:
+                conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(text(f"INSERT INTO metrics_change SELECT * FROM {SEED_CHANGES}"))
+        conn.execute(text("ANALYZE metrics_change"))
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.execute(text("VACUUM"))
+
+
+def bench(engine: Engine, n_authors: int, n_works: int, reuse: bool = False) -> dict[str, Any]:
+    single = seeded(engine, n_authors, n_works) if reuse else None
+    if single is None:
+        t_insert: float | None
+        t_insert, single = timed("insert", lambda: seed(engine, n_authors, n_works))
+    else:
+        t_insert = None
+        timed("reset (reused rows)", lambda: reset(engine))
     sessions = session_factory(engine)
     all_ids = list(range(1, n_authors + 1))
 
@@ -297,7 +367,7 @@ def bench(engine: Engine, n_authors: int, n_works: int) -> dict[str, Any]:
         "database": engine.dialect.name,
         "authors": n_authors,
         "works": n_works,
-        "insert_s": round(t_insert, 2),
+        "insert_s": None if t_insert is None else round(t_insert, 2),
         "read_rows": rows,
         "read_s": round(t_read, 2),
         "full_s": round(t_full, 2),
@@ -316,13 +386,26 @@ def bench(engine: Engine, n_authors: int, n_works: int) -> dict[str, Any]:
         "incremental_named_over_read100": round(t_named / t_read100, 2),
         "read_inputs100_s": round(t_inputs100, 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        # the largest of the worker processes a whole-table run forks (0: none forked)
+        "peak_rss_workers_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+        "cpu_s": round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_utime
+            + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
+            1,
+        ),
+        "cpu_workers_s": round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+            + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime,
+            1,
+        ),
     }
 
 
 def report(r: dict[str, Any]) -> None:
     """The figures, one per line, each beside the read it is compared with."""
     db = f"{r['database']} {r['authors']} authors / {r['works']} works"
-    print(f"{db}: insert {r['insert_s']} s; read {r['read_rows']} rows {r['read_s']} s")
+    inserted = "reused" if r["insert_s"] is None else f"{r['insert_s']} s"
+    print(f"{db}: insert {inserted}; read {r['read_rows']} rows {r['read_s']} s")
     print(
         f"{db}: full {r['full_s']} s ({r['full_computed']} recomputed) = "
         f"{r['full_over_read']}x read"
@@ -339,7 +422,11 @@ def report(r: dict[str, Any]) -> None:
         f"({r['incremental_named_computed']} recomputed) = "
         f"{r['incremental_named_over_read100']}x read of their rows"
     )
-    print(f"{db}: peak RSS {r['peak_rss_mb']} MB")
+    print(
+        f"{db}: peak RSS {r['peak_rss_mb']} MB (largest worker process "
+        f"{r['peak_rss_workers_mb']} MB); CPU of the whole bench {r['cpu_s']} s, of its worker "
+        f"processes {r['cpu_workers_s']} s"
+    )
 
 
 def _change(engine: Engine, works: list[int]) -> list[int]:
@@ -364,25 +451,31 @@ def main() -> int:
     parser.add_argument("--works", type=int, default=100_000)
     parser.add_argument("--pg", metavar="URL", help="PostgreSQL URL (a throw-away schema)")
     parser.add_argument("--keep", metavar="FILE", help="SQLite: build FILE and keep it")
+    parser.add_argument("--schema", help="PostgreSQL: a schema to keep (not dropped)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="start from the kept rows when of this size"
+    )
     args = parser.parse_args()
+    if args.reuse and not (args.schema or args.keep):
+        parser.error("--reuse needs --schema (PostgreSQL) or --keep (SQLite)")
     # the store's own account of a whole-table run (read / compute / write seconds)
     store_log = logging.getLogger("models.metrics.store")
     store_log.setLevel(logging.INFO)
     store_log.addHandler(logging.StreamHandler(sys.stderr))
     with tempfile.TemporaryDirectory() as tmp:
         if args.pg:
-            schema = f"bench_{uuid.uuid4().hex[:10]}"
+            schema = args.schema or f"bench_{uuid.uuid4().hex[:10]}"
             admin = make_engine(args.pg)
             with admin.begin() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
             engine = make_engine(args.pg, connect_args={"options": f"-csearch_path={schema}"})
         else:
             engine = make_engine(f"sqlite:///{args.keep or Path(tmp) / 'metrics.db'}")
         try:
-            result = bench(engine, args.authors, args.works)
+            result = bench(engine, args.authors, args.works, reuse=args.reuse)
         finally:
             engine.dispose()
-            if args.pg:
+            if args.pg and not args.schema:
                 with admin.begin() as conn:
                     conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
                 admin.dispose()

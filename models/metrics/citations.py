@@ -136,7 +136,7 @@ def scholar_citations(session: Session, work_ids: WorkFilter) -> dict[int, Citat
             "scholar",
             best[3].date(),
             best[1],
-            _per_year(best[5]),
+            _per_year(best[5]) if best[5] else None,
             tuple(Observation("scholar", int(r[2] or 0), r[3].date(), r[1]) for r in entries[1:])
             if len(entries) > 1
             else (),

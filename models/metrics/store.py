@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import functools
 import gc
+import json
 import logging
+import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, Text, column, delete, func, insert, select, table
 from sqlalchemy.orm import Session
 
 from models.authors import Author, Authorship, TrackedAuthor
@@ -31,8 +33,9 @@ from models.citations.rule import FRESH_DAYS
 from models.citations.tables import CitationObservation
 from models.identity.tables import WorkMention
 from models.metrics import changes
-from models.metrics.summaries import iter_all_inputs, read_inputs, summarize
+from models.metrics.summaries import AllInputs, read_all_inputs, read_inputs, summarize
 from models.metrics.tables import AuthorMetrics, AuthorMetricsSnapshot
+from models.metrics.workers import can_fork, in_workers
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,14 @@ BATCH = 2000
 WHOLE_TABLE_SHARE = 0.2
 #: Rows written per statement by a whole-table run.
 WRITE_CHUNK = 5000
+#: Chunks of rows the writer thread may hold queued.
+WRITER_QUEUE = 8
+#: Authors per task of a whole-table run (what a worker process computes at a time).
+TASK = 1000
+#: A whole-table run of this many authors or more computes in worker processes...
+PARALLEL_MIN = 10_000
+#: ... one per core, at most this many.
+MAX_WORKERS = 4
 
 #: The summary keys stored as columns of both tables (the rest stays in ``summary``).
 COLUMNS = (
@@ -111,6 +122,7 @@ def compute_metrics(
     now: datetime | None = None,
     keep_summaries: bool = True,
     progress: Callable[[str], None] | None = None,
+    workers: int | None = None,
 ) -> MetricsRun:
     """Recompute the summaries of ``author_ids`` whose inputs changed (all of them with
     ``full``), store them and a snapshot each. ``now`` (aware UTC; default: the clock) is the
@@ -124,7 +136,9 @@ def compute_metrics(
 
     A run that reads at least :data:`WHOLE_TABLE_SHARE` of all authors reads whole tables
     (:func:`models.metrics.summaries.iter_all_inputs`), else batches of :data:`BATCH`
-    authors; both give the same inputs. Only the change marks the run saw are cleared."""
+    authors; both give the same inputs. A whole-table run computes in ``workers`` forked
+    processes (default: :func:`_worker_count`); the rows stored are the same. Only the change
+    marks the run saw are cleared."""
     now = now or utcnow()
     session.flush()
     conn = session.connection()
@@ -148,7 +162,7 @@ def compute_metrics(
         changes.clear, conn, None if everyone else sorted(marked.intersection(known)), seen
     )
     if todo and len(todo) >= WHOLE_TABLE_SHARE * total:
-        _compute_whole(session, todo, full, now, run, keep_summaries, progress, clear)
+        _compute_whole(session, todo, full, now, run, keep_summaries, progress, clear, workers)
     else:
         _compute_batches(session, todo, full, now, run, keep_summaries, progress)
         clear()
@@ -210,13 +224,17 @@ def _compute_whole(
     keep_summaries: bool,
     progress: Callable[[str], None] | None,
     clear: Callable[[], None],
+    workers: int | None,
 ) -> None:
-    """Read every input table once, then compute and write ``todo`` in id order, writing
-    :data:`WRITE_CHUNK` rows at a time (on PostgreSQL from a writer thread, so the database
-    stores a chunk while the next one is computed); ``clear`` (the marks' deletion) runs
-    once the reading is done, first thing in the writer. The garbage collector is off meanwhile
-    (the rows read are millions of long-lived objects it would scan again and again, and the
-    loop makes no cycles) and restored afterwards, even on error."""
+    """Read every input table once (:func:`models.metrics.summaries.read_all_inputs`), then
+    compute ``todo`` in tasks of :data:`TASK` authors, in forked worker processes
+    (:mod:`models.metrics.workers`, :func:`_worker_count`) or in this one, and write the
+    rows in id order, :data:`WRITE_CHUNK` at a time (on PostgreSQL from a writer thread, so
+    the database stores a chunk while the next ones are computed); ``clear`` (the marks'
+    deletion) runs once the reading is done, first thing in the writer. Only this process
+    uses the connection. The garbage collector is off meanwhile (the rows read are millions
+    of long-lived objects it would scan again and again, and the loop makes no cycles) and
+    restored afterwards, even on error."""
     conn = session.connection()
     stored: dict[int, str] = {}
     if not full:
@@ -227,26 +245,36 @@ def _compute_whole(
     gc.disable()
     started = time.perf_counter()
     read_s = 0.0
+    # the thread starts with the first job: after the workers are forked
     writer = _Writer(conn, threaded=conn.dialect.name == "postgresql")
+    results: Iterator[_Task] = iter(())
     try:
+        whole = read_all_inputs(session, todo)
+        gc.freeze()  # what was read stays: keep it out of any later collection
+        read_s = time.perf_counter() - started
+        n = len(whole.author_ids)
+        tasks = [(start, min(start + TASK, n)) for start in range(0, n, TASK)]
+        job = functools.partial(
+            _compute_task, whole, stored, full, now, keep_summaries, _serializes(conn)
+        )
+        count = _worker_count(workers, n, conn)
+        if count > 1:
+            results = in_workers(tasks, job, count)
+        else:
+            results = (job(start, stop) for start, stop in tasks)
         rows: list[dict[str, Any]] = []
         done = 0
-        for done, inputs in enumerate(iter_all_inputs(session, todo), start=1):
-            if done == 1:
-                gc.freeze()  # what was read stays: keep it out of any later collection
-                read_s = time.perf_counter() - started
+        for task_rows, summaries, authors in results:
+            if not done:
                 writer.call(clear)
-            fingerprint = inputs.fingerprint(now.year)
-            if not full and stored.get(inputs.author_id) == fingerprint:
-                continue
-            summary = summarize(inputs, current_year=now.year)
-            rows.append(_row(inputs.author_id, summary, fingerprint, now))
+            done += authors
+            rows += task_rows
             if keep_summaries:
-                run.summaries.append(summary)
-            if len(rows) >= WRITE_CHUNK:
-                writer.put(rows)
-                run.computed += len(rows)
-                rows = []
+                run.summaries += summaries
+            while len(rows) >= WRITE_CHUNK:
+                writer.put(rows[:WRITE_CHUNK])
+                run.computed += WRITE_CHUNK
+                rows = rows[WRITE_CHUNK:]
                 if progress:
                     progress(f"metrics: {done}/{len(todo)} authors computed")
         writer.put(rows)
@@ -256,25 +284,93 @@ def _compute_whole(
         computed_s = time.perf_counter() - started
         writer.close()
     finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()  # stops the workers if the loop ended early
         writer.close()
         gc.unfreeze()
         if was_enabled:
             gc.enable()
     log.info(
         "metrics: whole-table run: read %.1f s, computed by %.1f s, written by %.1f s "
-        "(%.1f s writing)",
+        "(%.1f s writing, %d process(es) computing)",
         read_s,
         computed_s,
         time.perf_counter() - started,
         writer.busy,
+        count,
     )
+
+
+#: What a task of a whole-table run gives: the rows to write (changed authors), their
+#: summaries (when kept), and how many authors it read.
+_Task = tuple[list[dict[str, Any]], list[dict[str, Any]], int]
+
+
+def _compute_task(
+    whole: AllInputs,
+    stored: dict[int, str],
+    full: bool,
+    now: datetime,
+    keep_summaries: bool,
+    serialize: bool,
+    start: int,
+    stop: int,
+) -> _Task:
+    """Fingerprint ``whole.author_ids[start:stop]`` and summarize those whose fingerprint
+    differs from the ``stored`` one (all with ``full``); with ``serialize`` their rows carry
+    the summary as its JSON text (:class:`_JsonText`), which a worker process makes."""
+    rows: list[dict[str, Any]] = []
+    summaries: list[dict[str, Any]] = []
+    for inputs in whole.iter(start, stop):
+        fingerprint = inputs.fingerprint(now.year)
+        if not full and stored.get(inputs.author_id) == fingerprint:
+            continue
+        summary = summarize(inputs, current_year=now.year)
+        row = _row(inputs.author_id, summary, fingerprint, now)
+        if serialize:
+            row["summary"] = _JsonText(json.dumps(summary))
+        rows.append(row)
+        if keep_summaries:
+            summaries.append(summary)
+    return rows, summaries, stop - start
+
+
+def _worker_count(workers: int | None, authors: int, conn: Connection) -> int:
+    """Processes computing a whole-table run of ``authors``: ``workers`` if given, else one
+    per core (at most :data:`MAX_WORKERS`) from :data:`PARALLEL_MIN` authors on; one where
+    the platform cannot fork or the rows cannot be written pre-serialized
+    (:func:`_serializes`)."""
+    if not (can_fork() and _serializes(conn)):
+        return 1
+    if workers is not None:
+        return max(1, workers)
+    if authors < PARALLEL_MIN:
+        return 1
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+def _serializes(conn: Connection) -> bool:
+    """Whether :func:`_write` stores a summary given as JSON text: by COPY on PostgreSQL
+    with psycopg, as text in SQLite's JSON column."""
+    return conn.dialect.name == "sqlite" or _copies(conn)
+
+
+def _copies(conn: Connection) -> bool:
+    """Whether :func:`_write` writes by COPY (PostgreSQL with psycopg)."""
+    return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+
+
+class _JsonText(str):
+    """A summary serialized by ``json.dumps`` (the JSON type's own serializer, and the one
+    psycopg's ``Jsonb`` uses): written as it is."""
 
 
 class _Writer:
     """Jobs on the connection (:func:`_write` of chunks of rows, the marks' deletion), in
-    order, in the caller's thread or in one writer thread (``threaded``): then the caller
-    must not use the connection until :meth:`close`, which waits for every job and raises
-    the writer's error, if any."""
+    order, in the caller's thread or in one writer thread (``threaded``, started with the
+    first job): then the caller must not use the connection until :meth:`close`, which
+    waits for every job and raises the writer's error, if any."""
 
     def __init__(self, conn: Connection, *, threaded: bool) -> None:
         self.conn = conn
@@ -283,9 +379,8 @@ class _Writer:
         self.queue: queue.Queue[Callable[[], None] | None] | None = None
         self.thread: threading.Thread | None = None
         if threaded:
-            self.queue = queue.Queue(maxsize=2)
-            self.thread = threading.Thread(target=self._run, name="metrics-writer", daemon=True)
-            self.thread.start()
+            # room for a few chunks: the marks' deletion, first, takes seconds after a bulk load
+            self.queue = queue.Queue(maxsize=WRITER_QUEUE)
 
     def put(self, rows: list[dict[str, Any]]) -> None:
         """Write ``rows`` (now, or queued for the writer thread)."""
@@ -300,8 +395,11 @@ class _Writer:
             raise self.error
         if self.queue is None:
             self._run_job(job)
-        else:
-            self.queue.put(job)
+            return
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="metrics-writer", daemon=True)
+            self.thread.start()
+        self.queue.put(job)
 
     def close(self) -> None:
         """Wait for every queued chunk; raise the writer's error. Idempotent."""
@@ -403,8 +501,10 @@ def _write(conn: Connection, rows: list[dict[str, Any]]) -> None:
     current, snapshots = AuthorMetrics.__table__, AuthorMetricsSnapshot.__table__
     ids = [r["author_id"] for r in rows]
     conn.execute(delete(current).where(current.c.author_id.in_(ids)))
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+    if _copies(conn):
         _copy(conn, rows)
+    elif isinstance(rows[0]["summary"], _JsonText):
+        conn.execute(insert(_TEXT_SUMMARY), rows)
     else:
         conn.execute(insert(current), rows)
     conn.execute(
@@ -415,9 +515,20 @@ def _write(conn: Connection, rows: list[dict[str, Any]]) -> None:
     )
 
 
+#: ``author_metrics`` with the summary as text: rows whose summary is :class:`_JsonText`.
+_TEXT_SUMMARY = table(
+    AuthorMetrics.__tablename__,
+    *(
+        column(c.name, Text() if c.name == "summary" else c.type)
+        for c in AuthorMetrics.__table__.columns
+    ),
+)
+
+
 def _copy(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """``COPY author_metrics FROM STDIN`` of ``rows``, in this transaction, with the values
-    the ORM would bind (UTC times, the summary as JSONB serialized by ``json.dumps``)."""
+    the ORM would bind (UTC times, the summary as JSONB serialized by ``json.dumps``, or
+    as the JSON text it is already, which COPY's text format hands to the server alike)."""
     from psycopg.types.json import Jsonb
 
     names = [c.name for c in AuthorMetrics.__table__.columns]
@@ -429,7 +540,8 @@ def _copy(conn: Connection, rows: list[dict[str, Any]]) -> None:
         with cursor.copy(statement) as copy:
             for row in rows:
                 values = [row[name] for name in names]
-                values[at[0]] = Jsonb(values[at[0]])
+                summary = values[at[0]]
+                values[at[0]] = str(summary) if isinstance(summary, _JsonText) else Jsonb(summary)
                 values[at[1]] = values[at[1]].astimezone(UTC)
                 copy.write_row(values)
 

@@ -26,11 +26,13 @@ from __future__ import annotations
 import hashlib
 import json
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Text, cast, func, select, text, true
@@ -61,10 +63,24 @@ class WorkInput:
     citation: CitationCount | None
     #: the work's :meth:`paper`, when the reader built it once for every author of the work
     shared_paper: Paper | None = field(default=None, compare=False, repr=False)
+    #: the JSON of :meth:`entry` before and after the position, built once per work likewise
+    shared_entry: tuple[str, str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_last_author(self) -> bool:
         return self.n_authors >= 2 and self.position == self.n_authors - 1
+
+    def entry(self) -> tuple[Any, ...]:
+        """What :meth:`AuthorInputs.fingerprint` hashes of this work."""
+        return (
+            self.work_id,
+            self.year,
+            self.position,
+            self.n_authors,
+            self.categories,
+            self.venues,
+            _citation_entry(self.citation),
+        )
 
     def paper(self) -> Paper:
         if self.shared_paper is not None:
@@ -136,48 +152,85 @@ class AuthorInputs:
         counts, citation counts and their source, per-year counts, topics, co-authors,
         repositories and stars, Scholar's reported numbers, the year). Observation dates are
         left out: a re-harvest that reports the same numbers changes nothing."""
-        works = sorted(
-            (
-                w.work_id,
-                w.year,
-                w.position,
-                w.n_authors,
-                w.categories,
-                w.venues,
-                None
-                if w.citation is None
-                else (
-                    w.citation.source,
-                    w.citation.count,
-                    sorted(w.citation.per_year.items()) if w.citation.per_year else [],
-                    sorted((o.source, o.entry, o.count) for o in w.citation.others)
-                    if w.citation.others
-                    else [],
-                ),
-            )
-            for w in self.works
-        )
+        works = _works_text(self.works)
         scholar = sorted(
             tuple(getattr(s, k) for k in _SCHOLAR_FIELDS if k != "observed_at")
             for s in self.scholar
         )
         coauthors, names = self.coauthors, self.coauthor_names
         ids = sorted(coauthors)
-        payload = [
-            current_year,
-            self.name,
-            works,
+        # the JSON of [current_year, name, works, *rest], the works' text spliced in
+        rest = [
             [(i, coauthors[i]) for i in ids],  # = sorted(coauthors.items()): ids are unique
             [(i, names.get(i)) for i in ids],
             sorted((i, *v) for i, v in self.repositories.items()),
             scholar,
         ]
         if self.s2:  # absent before S2 reports existed: those fingerprints stay as they were
-            payload.append(
-                sorted((r.s2_author_id, r.works, r.citations, r.h_index) for r in self.s2)
-            )
-        text = json.dumps(payload, separators=(",", ":"), default=str)
+            rest.append(sorted((r.s2_author_id, r.works, r.citations, r.h_index) for r in self.s2))
+        text = f"{_dumps([current_year, self.name])[:-1]},{works},{_dumps(rest)[1:]}"
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+#: The fingerprint's JSON (what ``json.dumps(value, separators=(",", ":"), default=str)``
+#: gives, without building an encoder per call): compact, anything else as ``str``. JSON
+#: composes, so the text of a list is that of its items joined: parts may be encoded apart
+#: and spliced.
+_dumps = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+
+def _works_text(works: Sequence[WorkInput]) -> str:
+    """The fingerprint's JSON of the works, sorted: their :meth:`WorkInput.entry`s, from
+    the halves the readers build once per work (``shared_entry``) when every work has them
+    and they are in work id order already (as the readers give them), else encoded here."""
+    parts: list[str] = []
+    last = None
+    for w in works:
+        entry = w.shared_entry
+        if entry is None or (last is not None and w.work_id <= last):
+            return _dumps(sorted(w.entry() for w in works))
+        last = w.work_id
+        parts.append(f"{entry[0]}{w.position}{entry[1]}")  # an int's JSON is its repr
+    return f"[{','.join(parts)}]"
+
+
+def _entry_halves(
+    work_id: int,
+    row: WorkRow,
+    n_authors: int,
+    citation: CitationCount | None,
+    texts: dict[Any, str],
+) -> tuple[str, str]:
+    """The JSON of a work's fingerprint entry (:meth:`WorkInput.entry`) before and after
+    the author's position, which is all that differs between its authors. The ids and
+    counts are ints (read from integer columns), whose JSON is their ``repr``; ``texts``
+    keeps the JSON of the few distinct topic and venue lists (by row) and sources."""
+    year = "null" if row[0] is None else row[0]
+    lists = texts.get(row)
+    if lists is None:
+        lists = texts[row] = _dumps(row[1:])[1:-1]
+    if citation is None:
+        cited = "null"
+    elif citation.per_year or citation.others:
+        cited = _dumps(_citation_entry(citation))
+    else:  # most counts: no per-year counts, no other observation
+        source = texts.get(citation.source)
+        if source is None:
+            source = texts[citation.source] = _dumps(citation.source)
+        cited = f"[{source},{citation.count},[],[]]"
+    return f"[{work_id},{year},", f",{n_authors},{lists},{cited}]"
+
+
+def _citation_entry(c: CitationCount | None) -> tuple[Any, ...] | None:
+    """A citation count as the fingerprint sees it (observation dates left out)."""
+    if c is None:
+        return None
+    return (
+        c.source,
+        c.count,
+        sorted(c.per_year.items()) if c.per_year else [],
+        sorted((o.source, o.entry, o.count) for o in c.others) if c.others else [],
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -185,8 +238,10 @@ class AuthorInputs:
 
 WorkRow = tuple[int | None, tuple[str, ...], tuple[str, ...]]  # year, categories, venues
 Repo = tuple[int, str, int]  # repository id, full name, stars
-#: What every author of a work shares: row, distinct authors, author count, count, Paper.
-SharedWork = tuple[WorkRow, tuple[int, ...], int, CitationCount | None, Paper]
+#: What every author of a work shares: its distinct authors, row, author count, citation
+#: count, Paper and the halves of its fingerprint entry (:func:`_entry_halves`). A tuple:
+#: a million of them stay in memory (in each worker process) during a whole-table run.
+SharedWork = tuple[tuple[int, ...], WorkRow, int, CitationCount | None, Paper, tuple[str, str]]
 
 
 @dataclass
@@ -203,6 +258,7 @@ class _Read:
     s2: dict[int, list[S2Reported]]
     names: dict[int, str] | None = None  # every author's name (else filled by _names)
     shared: dict[int, SharedWork] = field(default_factory=dict)  # filled by _assemble
+    texts: dict[Any, str] = field(default_factory=dict)  # JSON texts (_entry_halves)
     #: a whole-table read's authorships of the authors wanted, by author, work, position:
     #: their author ids, work ids and positions
     ships: tuple[array[int], array[int], array[int]] = ((), (), ())  # type: ignore[assignment]
@@ -221,8 +277,8 @@ def _assemble(
     inputs = AuthorInputs(author_id, name)
     last = None
     shared = read.shared
-    coauthors: dict[int, int] = {}
-    count = coauthors.get
+    works = inputs.works
+    everyone: list[int] = []  # the distinct authors of each work, the author among them
     for work_id, position in mine:
         if work_id == last:
             continue  # one author at two positions of a work counts the work once (sorted)
@@ -232,14 +288,14 @@ def _assemble(
             if work is None:
                 continue
         last = work_id
-        row, byline, n_authors, citation, paper = work
-        inputs.works.append(
-            WorkInput(work_id, row[0], position, n_authors, row[1], row[2], citation, paper)
+        byline, row, n_authors, citation, paper, halves = work
+        works.append(
+            WorkInput(work_id, row[0], position, n_authors, row[1], row[2], citation, paper, halves)
         )
-        for a in byline:  # each co-author once per work (the byline is deduplicated)
-            if a != author_id:
-                coauthors[a] = count(a, 0) + 1
-    inputs.coauthors = Counter(coauthors)
+        everyone += byline
+    # each co-author once per work (the bylines are deduplicated), counted in C
+    inputs.coauthors = Counter(everyone)
+    inputs.coauthors.pop(author_id, None)
     if read.names is not None:
         names = read.names
         inputs.coauthor_names = {a: names.get(a, "?") for a, _ in inputs.top_coauthors()}
@@ -255,9 +311,8 @@ def _assemble(
 
 
 def _shared_work(work_id: int, read: _Read) -> SharedWork | None:
-    """What every author of the work shares (its row, distinct authors, author count,
-    citation count and :class:`Paper`), built once and kept in ``read.shared``; None for an
-    unknown work."""
+    """What every author of the work shares (:data:`SharedWork`), built once and kept in
+    ``read.shared``; None for an unknown work."""
     row = read.works.get(work_id)
     if row is None:
         return None
@@ -270,7 +325,8 @@ def _shared_work(work_id: int, read: _Read) -> SharedWork | None:
         n_authors,
         c.per_year if c and c.per_year is not None else None,
     )
-    work = read.shared[work_id] = (row, tuple(dict.fromkeys(byline)), n_authors, c, paper)
+    halves = _entry_halves(work_id, row, n_authors, c, read.texts)
+    work = read.shared[work_id] = (tuple(dict.fromkeys(byline)), row, n_authors, c, paper, halves)
     return work
 
 
@@ -333,30 +389,62 @@ def iter_all_inputs(
 
     Everything is read before the first author is yielded, so the caller may use the
     session's connection (e.g. to write) while iterating."""
+    yield from read_all_inputs(session, author_ids, chunk=chunk).iter()
+
+
+@dataclass
+class AllInputs:
+    """The rows of a whole-table read (:func:`read_all_inputs`) and the authors found,
+    sorted: :meth:`iter` assembles the inputs of any slice of them (a forked worker process
+    can assemble its own slices from the rows its parent read)."""
+
+    read: _Read
+    author_ids: list[int]
+
+    def iter(self, start: int = 0, stop: int | None = None) -> Iterator[AuthorInputs]:
+        """The inputs of ``author_ids[start:stop]``, in id order."""
+        ids = self.author_ids[start:stop]
+        if not ids:
+            return
+        names, (ship_author, ship_work, ship_position) = self.read.names or {}, self.read.ships
+        i, n = bisect_left(ship_author, ids[0]), len(ship_author)
+        for author_id in ids:
+            mine: list[tuple[int, int]] = []
+            while i < n and ship_author[i] < author_id:
+                i += 1
+            while i < n and ship_author[i] == author_id:
+                mine.append((ship_work[i], ship_position[i]))
+                i += 1
+            yield _assemble(author_id, names[author_id], mine, self.read)
+
+
+def read_all_inputs(
+    session: Session, author_ids: Sequence[int], *, chunk: int = 20_000
+) -> AllInputs:
+    """Every input table read once (:func:`iter_all_inputs`), for the authors of
+    ``author_ids`` that exist, streamed ``chunk`` rows at a time."""
     wanted = set(author_ids)
     session.flush()
     conn = session.connection()
     stream = {"yield_per": chunk}  # per statement: Connection.execution_options is sticky
     with _whole_read_settings(conn):
         read = _read_all(session, conn, wanted, stream)
-    names, ship_author, ship_work, ship_position = read.names or {}, *read.ships
-    i, n = 0, len(ship_author)
-    for author_id in sorted(wanted & names.keys()):
-        mine: list[tuple[int, int]] = []
-        while i < n and ship_author[i] < author_id:
-            i += 1
-        while i < n and ship_author[i] == author_id:
-            mine.append((ship_work[i], ship_position[i]))
-            i += 1
-        yield _assemble(author_id, names[author_id], mine, read)
+    return AllInputs(read, sorted(wanted & (read.names or {}).keys()))
 
 
 #: PostgreSQL settings while a whole-table read runs, restored afterwards: its selects go
 #: through server-side cursors (``yield_per``), which PostgreSQL plans for the first 10% of
 #: rows (nested loops over indexes: 7-20 s for the million-row Scholar join instead of 2 s
 #: with hash joins) unless ``cursor_tuple_fraction`` says every row will be fetched; and
-#: more ``work_mem`` than the default 4MB, so the million-row hashes do not spill to disk.
-WHOLE_READ_SETTINGS = {"cursor_tuple_fraction": "1.0", "work_mem": "64MB"}
+#: more ``work_mem`` than the default 4MB, so the million-row hashes do not spill to disk;
+#: and no incremental sort: it ordered the authorships by scanning the ``author_id`` index
+#: and sorting each author's rows (random heap reads: 7.5 s at 3M rows, where a sequential
+#: scan and one sort take 1.8 s).
+WHOLE_READ_SETTINGS = {
+    "cursor_tuple_fraction": "1.0",
+    "work_mem": "64MB",
+    "enable_incremental_sort": "off",
+}
 
 
 @contextmanager
@@ -465,7 +553,10 @@ def _names(session: Session, result: dict[int, AuthorInputs]) -> None:
 
 
 def _top(counter: Counter[int]) -> list[tuple[int, int]]:
-    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
+    """The ``TOP`` ``(id, count)`` pairs of most count, then lowest id: sorted by id, then
+    stably by count, descending (Python keeps equal counts in id order), with no key
+    function called per pair."""
+    return sorted(sorted(counter.items()), key=itemgetter(1), reverse=True)[:TOP]
 
 
 _REPO_COLUMNS = (GitHubRepository.id, GitHubRepository.full_name, GitHubRepository.stars)

@@ -4,6 +4,8 @@ an author with no citation data, h <= works, and recomputation of changed author
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import timedelta
 
 from hypothesis import given, settings
@@ -252,6 +254,10 @@ def test_the_whole_table_reader_gives_the_batch_readers_inputs(sessions) -> None
     assert any(i.scholar for i in whole.values()) and any(i.s2 for i in whole.values())
     for author_id, inputs in whole.items():
         assert inputs.fingerprint(2026) == batch[author_id].fingerprint(2026)
+        # the works' JSON spliced from halves built once per work = encoded for the author
+        assert all(w.shared_entry for w in inputs.works)
+        works = [replace(w, shared_entry=None) for w in reversed(inputs.works)]
+        assert inputs.fingerprint(2026) == replace(inputs, works=works).fingerprint(2026)
         assert json.dumps(summarize(inputs, current_year=2026)) == json.dumps(
             summarize(batch[author_id], current_year=2026)
         )
@@ -261,11 +267,15 @@ def test_a_whole_table_run_stores_what_a_batch_run_stores(sessions, monkeypatch)
     from models.metrics import store
 
     authors = _random_world(sessions, seed=5)
+    # small tasks and chunks: the 40 authors make 6 tasks and 4 writes, out of step
+    monkeypatch.setattr(store, "TASK", 7)
+    monkeypatch.setattr(store, "WRITE_CHUNK", 11)
     stored = []
-    for share in (2.0, 0.0):  # batches of authors, then whole tables
+    # batches of authors, then whole tables in this process, then in two and three workers
+    for share, workers in ((2.0, None), (0.0, 1), (0.0, 2), (0.0, 3)):
         monkeypatch.setattr(store, "WHOLE_TABLE_SHARE", share)
         with sessions() as session:
-            run = compute_metrics(session, authors, full=True, now=NOW)
+            run = compute_metrics(session, authors, full=True, now=NOW, workers=workers)
             session.commit()
             assert run.computed == len(authors)
             rows = session.execute(select(AuthorMetrics).order_by(AuthorMetrics.author_id))
@@ -281,8 +291,73 @@ def test_a_whole_table_run_stores_what_a_batch_run_stores(sessions, monkeypatch)
             last = {s.author_id: (s.summary, s.fingerprint, s.h_index) for s in snapshots}
             assert last == {r["author_id"]: (r["summary"], r["fingerprint"], r["h_index"])
                             for r in stored[-1]}  # fmt: skip
-    assert stored[0] == stored[1]
+    assert stored[0] == stored[1] == stored[2] == stored[3]
     assert len(stored[0]) == len(authors)
+
+
+def test_worker_processes_keep_the_summaries_one_process_computes(sessions, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A default run (not full) in two worker processes: only changed authors are written,
+    the summaries kept are the ones one process computes, in id order."""
+    from models.metrics import store
+
+    authors = _random_world(sessions, seed=6)
+    monkeypatch.setattr(store, "TASK", 3)
+    monkeypatch.setattr(store, "WRITE_CHUNK", 4)
+    monkeypatch.setattr(store, "WHOLE_TABLE_SHARE", 0.0)
+    with sessions() as session:
+        compute_metrics(session, authors, full=True, now=NOW, workers=2)
+        session.commit()
+    with sessions() as session:  # Author 3 shares a new work with Author 4
+        Builder(session).work("new", 2024, [authors[3], authors[4]])
+        session.commit()
+    runs = []
+    for workers in (1, 2):
+        with sessions() as session:
+            runs.append(compute_metrics(session, authors, now=NOW, workers=workers))
+            session.rollback()
+    one, two = runs
+    assert two.computed == one.computed == 2
+    assert [s["author_id"] for s in two.summaries] == [authors[3], authors[4]]
+    assert json.dumps(two.summaries) == json.dumps(one.summaries)
+
+
+def test_a_failing_worker_fails_the_run(sessions, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An error in a worker process is raised by the run, with the worker's traceback as a
+    note; a worker that dies raises WorkerDied; either way no worker is left running and
+    the collector is restored."""
+    import gc
+    import multiprocessing
+    import os
+
+    import pytest
+
+    from models.metrics import store
+    from models.metrics.workers import WorkerDied
+
+    authors = _random_world(sessions, seed=9)
+    monkeypatch.setattr(store, "TASK", 5)
+    monkeypatch.setattr(store, "WHOLE_TABLE_SHARE", 0.0)
+    real = store.summarize
+
+    def failing(inputs, *, current_year):  # type: ignore[no-untyped-def]
+        if inputs.author_id == authors[23]:
+            raise ValueError("no such year")
+        return real(inputs, current_year=current_year)
+
+    def dying(inputs, *, current_year):  # type: ignore[no-untyped-def]
+        if inputs.author_id == authors[31]:
+            os._exit(3)
+        return real(inputs, current_year=current_year)
+
+    for broken, error, match in ((failing, ValueError, "no such year"),
+                                 (dying, WorkerDied, "exit code 3")):  # fmt: skip
+        monkeypatch.setattr(store, "summarize", broken)
+        with sessions() as session, pytest.raises(error, match=match) as raised:
+            compute_metrics(session, authors, full=True, now=NOW, workers=2)
+        if error is ValueError:
+            assert "in a metrics worker process" in "".join(raised.value.__notes__)
+        assert multiprocessing.active_children() == []
+        assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 def test_a_failed_write_fails_the_run_and_restores_the_collector(sessions, monkeypatch) -> None:  # type: ignore[no-untyped-def]
