@@ -19,12 +19,12 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from harvesters.normalize import name_parts
 from models.identity import matching
-from models.identity.store import chunks, id_partners
+from models.identity.store import block_holders, chunks, id_partners
 from models.identity.store import core as _core
 from models.identity.tables import (
     AuthorMention,
@@ -257,28 +257,16 @@ def _read_holders(session: Session, blocks: set[str], state: _State) -> None:
     """The work mentions holding each of ``blocks`` into ``state.holders`` (read once), but
     for a pair block of more than ``MAX_PAIR_HOLDERS``: counted, not read (a common pair of
     names gains holders with every paper loaded), and its pair goes to ``state.oversized``."""
-    todo = sorted(blocks - set(state.holders) - state.too_common)
-    for part in chunks(todo):
-        small: list[str] = []
-        for block, count in _core(session).execute(
-            select(MentionBlock.block, func.count())
-            .where(MentionBlock.block.in_(part))
-            .group_by(MentionBlock.block)
-        ):
-            if block.startswith(matching.AUTHOR_PAIR_BLOCK) and count > MAX_PAIR_HOLDERS:
-                state.too_common.add(block)
-                a, _, b = block[len(matching.AUTHOR_PAIR_BLOCK) :].partition("|")
-                state.oversized.update({(a, b), (b, a)})
-            else:
-                small.append(block)
-                state.holders[block] = []
-        for spart in chunks(small):
-            for mention_id, block in _core(session).execute(
-                select(MentionBlock.mention_id, MentionBlock.block).where(
-                    MentionBlock.block.in_(spart)
-                )
-            ):
-                state.holders[block].append(mention_id)
+    holders, refused = block_holders(
+        session,
+        blocks - set(state.holders) - state.too_common,
+        lambda block, n: block.startswith(matching.AUTHOR_PAIR_BLOCK) and n > MAX_PAIR_HOLDERS,
+    )
+    state.holders.update(holders)
+    for block in refused:
+        state.too_common.add(block)
+        a, _, b = block[len(matching.AUTHOR_PAIR_BLOCK) :].partition("|")
+        state.oversized.update({(a, b), (b, a)})
 
 
 def _read_views(session: Session, work_mention_ids: set[int], state: _State) -> None:

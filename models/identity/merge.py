@@ -32,6 +32,7 @@ from models.github.tables import GitHubAuthorRepository, GitHubWorkRepository
 from models.identity import matching
 from models.identity.author_closure import author_closure
 from models.identity.store import (
+    block_holders,
     chunks,
     group_pairs,
     id_partners,
@@ -220,25 +221,9 @@ def _count_holders(
 ) -> None:
     """Sort ``blocks`` into those more than ``MAX_BLOCK`` stored mentions share (``oversized``)
     and the rest, whose holders go to ``holders_of``."""
-    for bpart in chunks(sorted(blocks)):
-        small: list[str] = []
-        for block, holders in _core(session).execute(
-            select(MentionBlock.block, func.count())
-            .where(MentionBlock.block.in_(bpart))
-            .group_by(MentionBlock.block)
-        ):
-            if holders > matching.MAX_BLOCK:
-                oversized.add(block)
-            else:
-                small.append(block)
-                holders_of[block] = []
-        for spart in chunks(small):
-            for mention_id, block in _core(session).execute(
-                select(MentionBlock.mention_id, MentionBlock.block).where(
-                    MentionBlock.block.in_(spart)
-                )
-            ):
-                holders_of[block].append(mention_id)
+    holders, refused = block_holders(session, blocks, lambda _, n: n > matching.MAX_BLOCK)
+    holders_of.update(holders)
+    oversized |= refused
 
 
 def _load_views(

@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Connection, Enum, Integer, String, bindparam, delete, insert, select
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Enum,
+    Integer,
+    String,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from harvesters.normalize import initials_key, title_match_key
@@ -70,6 +81,37 @@ def id_partners(session: Session, table: Any, owner: str, owners: list[int]) -> 
                 )
             )
     return found
+
+
+def block_holders(
+    session: Session, blocks: Collection[str], too_common: Callable[[str, int], bool]
+) -> tuple[dict[str, list[int]], set[str]]:
+    """The work mentions holding each of ``blocks``, but for a block ``too_common(block,
+    holders)`` refuses: those are counted, not read (a common key gains holders with every
+    paper loaded), and returned apart. Returns ``(holders by block, blocks refused)``; a block
+    no mention holds is in neither."""
+    holders: dict[str, list[int]] = {}
+    refused: set[str] = set()
+    for part in chunks(sorted(blocks)):
+        small: list[str] = []
+        for block, count in core(session).execute(
+            select(MentionBlock.block, func.count())
+            .where(MentionBlock.block.in_(part))
+            .group_by(MentionBlock.block)
+        ):
+            if too_common(block, count):
+                refused.add(block)
+            else:
+                small.append(block)
+                holders[block] = []
+        for spart in chunks(small):
+            for mention_id, block in core(session).execute(
+                select(MentionBlock.mention_id, MentionBlock.block).where(
+                    MentionBlock.block.in_(spart)
+                )
+            ):
+                holders[block].append(mention_id)
+    return holders, refused
 
 
 def insert_new_rows(session: Session, table: type[Any], rows: Sequence[dict[str, Any]]) -> None:
