@@ -114,11 +114,10 @@ def scholar_citations(session: Session, work_ids: WorkFilter) -> dict[int, Citat
     """Scholar's count per work: the most recently observed of the work's Scholar entries
     (see the module docstring), with its per-year counts when its page was filled."""
     conn = session.connection()
-    # a whole-table read (None) streams; its rows are grouped as they come
-    options = {"yield_per": 20_000} if work_ids is None else {}
+    # rows are grouped as they come (a million of them in a whole-table read, None)
     by_work: dict[int, list[Any]] = {}
     for where in _work_conditions(work_ids):
-        for part in conn.execute(_scholar_query(where), execution_options=options).partitions():
+        for part in conn.execute(_scholar_query(where)).partitions(20_000):
             for row in part:
                 entries = by_work.get(row[0])
                 if entries is None:

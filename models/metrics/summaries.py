@@ -50,9 +50,12 @@ from models.works import Work
 TOP = 10
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class WorkInput:
-    """One canonical work of an author, as the summary sees it."""
+    """One canonical work of an author, as the summary sees it. Not frozen: a whole-table
+    run makes one per authorship (3M at 1M works), and a frozen dataclass's ``__init__``
+    (one ``object.__setattr__`` per field) costs five times a plain one; treat it as
+    read-only all the same."""
 
     work_id: int
     year: int | None
@@ -259,6 +262,9 @@ class _Read:
     names: dict[int, str] | None = None  # every author's name (else filled by _names)
     shared: dict[int, SharedWork] = field(default_factory=dict)  # filled by _assemble
     texts: dict[Any, str] = field(default_factory=dict)  # JSON texts (_entry_halves)
+    #: Papers without per-year counts by (citations, year, authors): equal ones shared
+    #: (a frozen dataclass with a check: dear to build a million times over)
+    papers: dict[tuple[int | None, int | None, int], Paper] = field(default_factory=dict)
     #: a whole-table read's authorships of the authors wanted, by author, work, position:
     #: their author ids, work ids and positions
     ships: tuple[array[int], array[int], array[int]] = ((), (), ())  # type: ignore[assignment]
@@ -319,12 +325,13 @@ def _shared_work(work_id: int, read: _Read) -> SharedWork | None:
     byline = read.bylines.get(work_id, [])
     n_authors = max(len(byline), 1)  # authorships, not distinct authors
     c = read.counts.get(work_id)
-    paper = Paper(
-        c.count if c else None,
-        row[0],
-        n_authors,
-        c.per_year if c and c.per_year is not None else None,
-    )
+    if c is None or c.per_year is None:  # most works: one Paper per distinct value, shared
+        key = (c.count if c else None, row[0], n_authors)
+        paper = read.papers.get(key)
+        if paper is None:
+            paper = read.papers[key] = Paper(*key)
+    else:
+        paper = Paper(c.count, row[0], n_authors, c.per_year)
     halves = _entry_halves(work_id, row, n_authors, c, read.texts)
     work = read.shared[work_id] = (tuple(dict.fromkeys(byline)), row, n_authors, c, paper, halves)
     return work
@@ -383,7 +390,7 @@ def iter_all_inputs(
 ) -> Iterator[AuthorInputs]:
     """The inputs of each author of ``author_ids`` (unknown ids skipped), in id order, equal
     to :func:`read_inputs`' but read with whole-table selects: each input table once, in
-    big ordered streaming selects, instead of per-batch ``IN`` lists (which read a work once
+    big ordered selects, instead of per-batch ``IN`` lists (which read a work once
     for every batch holding one of its authors). Worth it when ``author_ids`` is a large
     part of all authors; holds every work's row in memory meanwhile.
 
@@ -422,26 +429,27 @@ def read_all_inputs(
     session: Session, author_ids: Sequence[int], *, chunk: int = 20_000
 ) -> AllInputs:
     """Every input table read once (:func:`iter_all_inputs`), for the authors of
-    ``author_ids`` that exist, streamed ``chunk`` rows at a time."""
+    ``author_ids`` that exist, fetched ``chunk`` rows at a time.
+
+    The selects use plain (client-side) cursors, not server-side ones: PostgreSQL runs a
+    cursor's query without parallel workers, and the Scholar join and the authorships' sort
+    are where it spends its time (the whole read took 2-3 s longer through server-side
+    cursors at 1M works). The driver holds each result while it is fetched (about 100 MB
+    for 3M authorships)."""
     wanted = set(author_ids)
     session.flush()
     conn = session.connection()
-    stream = {"yield_per": chunk}  # per statement: Connection.execution_options is sticky
     with _whole_read_settings(conn):
-        read = _read_all(session, conn, wanted, stream)
+        read = _read_all(session, conn, wanted, chunk)
     return AllInputs(read, sorted(wanted & (read.names or {}).keys()))
 
 
-#: PostgreSQL settings while a whole-table read runs, restored afterwards: its selects go
-#: through server-side cursors (``yield_per``), which PostgreSQL plans for the first 10% of
-#: rows (nested loops over indexes: 7-20 s for the million-row Scholar join instead of 2 s
-#: with hash joins) unless ``cursor_tuple_fraction`` says every row will be fetched; and
-#: more ``work_mem`` than the default 4MB, so the million-row hashes do not spill to disk;
-#: and no incremental sort: it ordered the authorships by scanning the ``author_id`` index
+#: PostgreSQL settings while a whole-table read runs, restored afterwards: more ``work_mem``
+#: than the default 4MB, so the million-row hashes do not spill to disk; and no incremental
+#: sort: it ordered the authorships by scanning the ``author_id`` index
 #: and sorting each author's rows (random heap reads: 7.5 s at 3M rows, where a sequential
 #: scan and one sort take 1.8 s).
 WHOLE_READ_SETTINGS = {
-    "cursor_tuple_fraction": "1.0",
     "work_mem": "64MB",
     "enable_incremental_sort": "off",
 }
@@ -468,21 +476,18 @@ def _whole_read_settings(conn: Connection) -> Iterator[None]:
             conn.execute(setting, {"name": name, "value": value})
 
 
-def _read_all(session: Session, conn: Connection, wanted: set[int], stream: dict) -> _Read:
+def _read_all(session: Session, conn: Connection, wanted: set[int], chunk: int) -> _Read:
     """The rows of :func:`iter_all_inputs`, each table read once."""
     names: dict[int, str] = {}
-    for part in conn.execute(
-        select(Author.id, Author.display_name), execution_options=stream
-    ).partitions():
+    for part in conn.execute(select(Author.id, Author.display_name)).partitions(chunk):
         names.update(part)
     bylines: dict[int, list[int]] = {}
     ship_author, ship_work, ship_position = array("q"), array("q"), array("q")
     for part in conn.execute(
         select(Authorship.author_id, Authorship.work_id, Authorship.position).order_by(
             Authorship.author_id, Authorship.work_id, Authorship.position
-        ),
-        execution_options=stream,
-    ).partitions():
+        )
+    ).partitions(chunk):
         if not part:
             continue
         authors_, works_, positions = zip(*part, strict=True)  # columns, transposed in C
@@ -507,9 +512,8 @@ def _read_all(session: Session, conn: Connection, wanted: set[int], stream: dict
     # the lists as JSON text, each distinct text parsed once (few distinct lists, 1M works)
     parsed: dict[str | None, tuple[str, ...]] = {None: ()}
     for part in conn.execute(
-        select(Work.id, Work.year, cast(Work.categories, Text), cast(Work.venues, Text)),
-        execution_options=stream,
-    ).partitions():
+        select(Work.id, Work.year, cast(Work.categories, Text), cast(Work.venues, Text))
+    ).partitions(chunk):
         for work_id, year, categories, venues in part:
             cats = parsed.get(categories)
             if cats is None:
