@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, Integer, String, delete, event, func, inspect, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -279,6 +280,32 @@ def _merge(*parts: Seen) -> Seen:
     return out
 
 
+def _empty_at_once(connection: Connection, seen: Seen) -> bool:
+    """Empty the table in one statement when it holds the rows of ``seen`` and nothing else,
+    and no other transaction is writing to it; True when done, False (nothing done) else.
+
+    After a bulk load the table holds millions of marks: deleting them row by row took
+    4.8 s for 11M, a ``TRUNCATE`` 0.4 s. ``seen``'s ranges hold only rows the run saw (a
+    range is consecutive visible ids), so the table holds nothing else when its row count is
+    their total. On PostgreSQL the table is first locked without waiting: a transaction that
+    wrote a mark holds a lock on it until it ends (then this gives up and the caller deletes
+    row by row), and a writer that comes later waits in its trigger until the caller's
+    transaction ends, its mark kept. On SQLite the caller is the only writer; an
+    unconditional ``DELETE`` there drops the table's pages at once."""
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        try:
+            with connection.begin_nested():
+                connection.execute(text(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE NOWAIT"))
+        except OperationalError:  # lock_not_available: someone is writing marks
+            return False
+    held = connection.scalar(select(func.count()).select_from(MetricsChange.__table__))
+    if held != sum(high - low + 1 for low, high in seen):
+        return False
+    connection.execute(text(f"TRUNCATE {TABLE}" if postgres else f"DELETE FROM {TABLE}"))
+    return True
+
+
 def _within(seen: Seen) -> Iterator[str]:
     """SQL conditions on ``id`` (integers only, so inlined), one per slice of ranges."""
     for start in range(0, len(seen), _RANGES_PER_STATEMENT):
@@ -325,6 +352,8 @@ def clear(connection: Connection, author_ids: Iterable[int] | None, seen: Seen) 
     if not seen:
         return
     if author_ids is None:
+        if _empty_at_once(connection, seen):
+            return
         for within in _within(seen):
             connection.execute(text(f"DELETE FROM {TABLE} WHERE {within}"))
         return

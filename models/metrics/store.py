@@ -155,7 +155,8 @@ def compute_metrics(
     todo = known if full else sorted(set(known) & (marked | _due(conn, known, now)))
     run.read = len(todo)
     # every author in scope is up to date once the run commits: its marks (those seen) are
-    # spent. A whole-table run clears them while it computes, from its writer thread.
+    # spent. A whole-table run clears them last, from its writer thread (in one TRUNCATE
+    # when it saw every mark: its lock then lasts only until the caller commits).
     # (the author rows seen are those of the marked authors: naming only those in scope
     # deletes the same rows as naming every author in scope, with a far shorter IN list)
     clear = functools.partial(
@@ -231,7 +232,7 @@ def _compute_whole(
     (:mod:`models.metrics.workers`, :func:`_worker_count`) or in this one, and write the
     rows in id order, :data:`WRITE_CHUNK` at a time (on PostgreSQL from a writer thread, so
     the database stores a chunk while the next ones are computed); ``clear`` (the marks'
-    deletion) runs once the reading is done, first thing in the writer. Only this process
+    deletion) runs last in the writer. Only this process
     uses the connection. The garbage collector is off meanwhile (the rows read are millions
     of long-lived objects it would scan again and again, and the loop makes no cycles) and
     restored afterwards, even on error."""
@@ -265,8 +266,6 @@ def _compute_whole(
         rows: list[dict[str, Any]] = []
         done = 0
         for task_rows, summaries, authors in results:
-            if not done:
-                writer.call(clear)
             done += authors
             rows += task_rows
             if keep_summaries:
@@ -279,8 +278,7 @@ def _compute_whole(
                     progress(f"metrics: {done}/{len(todo)} authors computed")
         writer.put(rows)
         run.computed += len(rows)
-        if not done:
-            writer.call(clear)  # nobody was read: nothing else ran
+        writer.call(clear)
         computed_s = time.perf_counter() - started
         writer.close()
     finally:
@@ -379,7 +377,7 @@ class _Writer:
         self.queue: queue.Queue[Callable[[], None] | None] | None = None
         self.thread: threading.Thread | None = None
         if threaded:
-            # room for a few chunks: the marks' deletion, first, takes seconds after a bulk load
+            # room for a few chunks, so the computing goes on while the database stores one
             self.queue = queue.Queue(maxsize=WRITER_QUEUE)
 
     def put(self, rows: list[dict[str, Any]]) -> None:

@@ -313,3 +313,49 @@ def test_a_mark_committed_during_a_run_is_not_cleared_by_it(full: bool, monkeypa
                 session.commit()
                 assert [s["author_id"] for s in again.summaries] == [ada]
                 assert again.summaries[0]["scholar"]["comparison"]["citations"]["reported"] == 61
+
+
+def test_a_full_run_empties_the_marks_at_once_unless_a_writer_is_at_work(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A whole-table run that saw every mark empties the table in one TRUNCATE (millions of
+    marks after a bulk load), unless another transaction is writing marks: then it does not
+    wait for that writer's lock, deletes what it saw row by row, and the writer's mark stays
+    for the next run."""
+    from models.metrics import changes
+
+    emptied: list[bool] = []
+    at_once = changes._empty_at_once
+
+    def spy(*args):  # type: ignore[no-untyped-def]
+        emptied.append(at_once(*args))
+        return emptied[-1]
+
+    monkeypatch.setattr(changes, "_empty_at_once", spy)
+    for engine, _ in pg_schema_engine():
+        Base.metadata.create_all(engine)
+        sessions = session_factory(engine)
+        with sessions() as session:
+            b = Builder(session)
+            ada, bob = b.author("Ada"), b.author("Bob")
+            w = b.work("one", 2015, [ada])
+            b.work("two", 2016, [bob])
+            b.scholar_profile(ada, citedby=60, hindex=4)
+            b.scholar_entry(w, "p1", 30, NOW)
+            session.commit()
+            assert session.scalar(select(func.count()).select_from(MetricsChange)) > 0
+            compute_metrics(session, _all(session), full=True, now=NOW)
+            session.commit()
+            assert emptied == [True]
+            assert session.scalar(select(func.count()).select_from(MetricsChange)) == 0
+        with engine.connect() as late, sessions() as session:
+            session.execute(update(Author).where(Author.id == bob).values(display_name="B"))
+            session.commit()
+            late.execute(update(ScholarProfile).values(citedby=61))  # a writer at work
+            compute_metrics(session, _all(session), full=True, now=NOW)  # must not wait
+            session.commit()
+            assert emptied == [True, False]
+            late.commit()
+            left = session.execute(select(MetricsChange.kind, MetricsChange.ref)).all()
+            assert set(left) == {("author", ada)}  # only the writer's marks
+            again = compute_metrics(session, _all(session), now=NOW)
+            session.commit()
+            assert [s["author_id"] for s in again.summaries] == [ada]
