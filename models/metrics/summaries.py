@@ -573,7 +573,7 @@ def _owned(conn: Connection, ids: list[int] | None) -> dict[int, list[Repo]]:
         select(GitHubAuthorRepository.author_id, *_REPO_COLUMNS)
         .join(GitHubRepository, GitHubRepository.id == GitHubAuthorRepository.repository_id)
         .where(true() if ids is None else GitHubAuthorRepository.author_id.in_(ids))
-    ):
+    ).all():
         out.setdefault(author_id, []).append((repo_id, name, stars or 0))
     return out
 
@@ -585,7 +585,7 @@ def _work_repositories(conn: Connection, own: Any) -> dict[int, list[Repo]]:
         select(GitHubWorkRepository.work_id, *_REPO_COLUMNS)
         .join(GitHubRepository, GitHubRepository.id == GitHubWorkRepository.repository_id)
         .where(true() if own is None else GitHubWorkRepository.work_id.in_(own))
-    ):
+    ).all():
         out.setdefault(work_id, []).append((repo_id, name, stars or 0))
     return out
 
@@ -613,7 +613,7 @@ def _scholar(conn: Connection, ids: list[int] | None) -> dict[int, list[ScholarR
                 ScholarPublication.listed.is_(True),
             )
             .group_by(ScholarProfile.scholar_id)
-        )
+        ).all()  # fetched at once: row by row costs a driver call each (100k at 100k authors)
     }
     out: dict[int, list[ScholarReported]] = {}
     for p in conn.execute(
@@ -635,7 +635,7 @@ def _scholar(conn: Connection, ids: list[int] | None) -> dict[int, list[ScholarR
             else ScholarProfile.author_id.in_(ids)
         )
         .order_by(ScholarProfile.scholar_id)
-    ):
+    ).all():
         out.setdefault(p.author_id, []).append(
             ScholarReported(
                 *p[1:-1],
