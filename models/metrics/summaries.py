@@ -154,25 +154,32 @@ class AuthorInputs:
         """SHA-256 of every input value the summary depends on (works, positions, author
         counts, citation counts and their source, per-year counts, topics, co-authors,
         repositories and stars, Scholar's reported numbers, the year). Observation dates are
-        left out: a re-harvest that reports the same numbers changes nothing."""
-        works = _works_text(self.works)
+        left out: a re-harvest that reports the same numbers changes nothing. The encoding
+        may change between versions (it did on 2026-12-07): a stored fingerprint of another
+        encoding only makes a run recompute an author it reads anyway."""
         scholar = sorted(
             tuple(getattr(s, k) for k in _SCHOLAR_FIELDS if k != "observed_at")
             for s in self.scholar
         )
-        coauthors, names = self.coauthors, self.coauthor_names
-        ids = sorted(coauthors)
-        # the JSON of [current_year, name, works, *rest], the works' text spliced in
-        rest = [
-            [(i, coauthors[i]) for i in ids],  # = sorted(coauthors.items()): ids are unique
-            [(i, names.get(i)) for i in ids],
+        head = [
+            current_year,
+            self.name,
+            sorted(self.coauthor_names.items()),  # the names shown: the top co-authors'
             sorted((i, *v) for i, v in self.repositories.items()),
             scholar,
+            sorted((r.s2_author_id, r.works, r.citations, r.h_index) for r in self.s2),
         ]
-        if self.s2:  # absent before S2 reports existed: those fingerprints stay as they were
-            rest.append(sorted((r.s2_author_id, r.works, r.citations, r.h_index) for r in self.s2))
-        text = f"{_dumps([current_year, self.name])[:-1]},{works},{_dumps(rest)[1:]}"
-        return hashlib.sha256(text.encode()).hexdigest()
+        # JSON values delimit themselves and the co-authors' arrays are fixed-width after
+        # their length, so the hashed bytes decode one way. The co-authors (some 70 per
+        # author) go in as machine integers: as JSON they cost more than the rest together.
+        coauthors = self.coauthors
+        ids = sorted(coauthors)
+        digest = hashlib.sha256(_dumps(head).encode())
+        digest.update(_works_text(self.works).encode())
+        digest.update(len(ids).to_bytes(8, "little"))
+        digest.update(array("q", ids).tobytes())
+        digest.update(array("q", map(coauthors.__getitem__, ids)).tobytes())
+        return digest.hexdigest()
 
 
 #: The fingerprint's JSON (what ``json.dumps(value, separators=(",", ":"), default=str)``
@@ -670,9 +677,20 @@ def summarize(inputs: AuthorInputs, *, current_year: int) -> dict[str, Any]:
     computed = indices.author_indices(papers, current_year=current_year)
     h = computed["h_index"]
     assert h is None or h <= with_counts <= total  # the indices guarantee it; never report more
-    years = [w.year for w in inputs.works if w.year is not None]
-    years = [y for y in years if y <= current_year]  # a future-dated record must not crash
-    sources = Counter(w.citation.source for w in inputs.works if w.citation)
+    # one pass over the works for the simple counts
+    years: list[int] = []  # the works' years up to current_year (a future one must not crash)
+    sources: dict[str, int] = {}
+    first = last = 0
+    for w in inputs.works:
+        if w.citation is not None:
+            source = w.citation.source
+            sources[source] = sources.get(source, 0) + 1
+        if w.year is not None and w.year <= current_year:
+            years.append(w.year)
+        if w.position == 0:
+            first += 1
+        elif w.n_authors >= 2 and w.position == w.n_authors - 1:  # is_last_author
+            last += 1
     per_year, complete, with_per_year = _histogram(inputs.works)
     since = indices.scholar_since_year(current_year)
     citations = computed["citations"]
@@ -711,8 +729,8 @@ def summarize(inputs: AuthorInputs, *, current_year: int) -> dict[str, Any]:
     summary.update(_per_year_metrics(papers, per_year, complete, citations, years, current_year))
     summary.update(
         {
-            "first_author": sum(w.position == 0 for w in inputs.works),
-            "last_author": sum(w.is_last_author for w in inputs.works),
+            "first_author": first,
+            "last_author": last,
             "coauthors": [
                 {"author_id": a, "name": inputs.coauthor_names.get(a, "?"), "works": n}
                 for a, n in inputs.top_coauthors()
@@ -823,19 +841,20 @@ def _explanations(inputs: AuthorInputs, reported: ScholarReported) -> list[str]:
     notes: list[str] = []
     profiles = {s.scholar_id for s in inputs.scholar}
     sid = reported.scholar_id
-    on_profile = 0
-    if ":" in sid:  # never for a Scholar id; the general rule then
-        on_profile = sum(
-            1
-            for w in inputs.works
-            if w.citation and any(_profile(e) == sid for e in _entries(w.citation))
-        )
-    else:  # the same test: _profile(e) == sid is e == sid or e.startswith(sid + ":")
-        prefix = sid + ":"
-        for w in inputs.works:
-            c = w.citation
-            if c is None:
-                continue
+    general = ":" in sid  # never for a Scholar id: then the test below is _profile's
+    prefix = sid + ":"
+    # one pass: works carrying an entry of the profile compared with; works seen as several
+    # entries of the author's profiles (and the citations of the extra ones); works uncounted
+    on_profile = merged = extra = missing = 0
+    for w in inputs.works:
+        c = w.citation
+        if c is None:
+            missing += 1
+            continue
+        if general:
+            if any(_profile(e) == sid for e in _entries(c)):
+                on_profile += 1
+        else:  # the same test: _profile(e) == sid is e == sid or e.startswith(sid + ":")
             e = c.entry
             if (e == sid or e.startswith(prefix)) or (
                 c.others
@@ -845,6 +864,11 @@ def _explanations(inputs: AuthorInputs, reported: ScholarReported) -> list[str]:
                 )
             ):
                 on_profile += 1
+        if c.source == "scholar" and c.others:
+            own = [o for o in c.others if o.source == "scholar" and _profile(o.entry) in profiles]
+            if own and _profile(c.entry) in profiles:
+                merged += 1
+                extra += sum(o.count for o in own)
     if reported.citedby is not None and reported.listed_citations < reported.citedby:
         notes.append(
             f"the stored publication list of {reported.scholar_id} sums to "
@@ -859,22 +883,12 @@ def _explanations(inputs: AuthorInputs, reported: ScholarReported) -> list[str]:
             "numbers count every listed entry, including ones not attributed here or not "
             "harvested)"
         )
-    merged = extra = 0
-    for w in inputs.works:
-        c = w.citation
-        if c is None or c.source != "scholar":
-            continue
-        own = [o for o in c.others if o.source == "scholar" and _profile(o.entry) in profiles]
-        if own and _profile(c.entry) in profiles:
-            merged += 1
-            extra += sum(o.count for o in own)
     if merged:
         notes.append(
             f"{merged} work(s) appear as several entries on the Scholar profile; Scholar counts "
             f"each entry, scholarflow counts each work once ({extra} citations of the duplicate "
             "entries not added)"
         )
-    missing = sum(w.citation is None for w in inputs.works)
     if missing:
         notes.append(f"{missing} work(s) have no known citation count and are left out")
     return notes
