@@ -266,6 +266,21 @@ def test_s2s_own_numbers_for_an_s2_id_recompute_the_author_holding_it(sessions) 
         _incremental(session, {author_id})
 
 
+def _ada_and_bob(session: Session, others: int = 0) -> tuple[int, int]:
+    """Ada (one paper, on her Scholar profile with 30 citations) and Bob (one paper), and
+    ``others`` more authors of a paper each; committed."""
+    b = Builder(session)
+    ada, bob = b.author("Ada"), b.author("Bob")
+    w = b.work("one", 2015, [ada])
+    b.work("two", 2016, [bob])
+    for i in range(others):
+        b.work(f"other {i}", 2019, [b.author(f"Other {i}")])
+    b.scholar_profile(ada, citedby=60, hindex=4)
+    b.scholar_entry(w, "p1", 30, NOW)
+    session.commit()
+    return ada, bob
+
+
 @pytest.mark.parametrize("full", [False, True])
 def test_a_mark_committed_during_a_run_is_not_cleared_by_it(full: bool, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """PostgreSQL hands out ids before commit: a change whose transaction began before the run
@@ -278,16 +293,7 @@ def test_a_mark_committed_during_a_run_is_not_cleared_by_it(full: bool, monkeypa
         Base.metadata.create_all(engine)
         sessions = session_factory(engine)
         with sessions() as session:
-            b = Builder(session)
-            ada, bob = b.author("Ada"), b.author("Bob")
-            others = [b.author(f"Other {i}") for i in range(10)]
-            w = b.work("one", 2015, [ada])
-            b.work("two", 2016, [bob])
-            for i, other in enumerate(others):
-                b.work(f"other {i}", 2019, [other])
-            b.scholar_profile(ada, citedby=60, hindex=4)
-            b.scholar_entry(w, "p1", 30, NOW)
-            session.commit()
+            ada, bob = _ada_and_bob(session, others=10)
             compute_metrics(session, _all(session), now=NOW)
             session.commit()
         with engine.connect() as late:
@@ -334,13 +340,7 @@ def test_a_full_run_empties_the_marks_at_once_unless_a_writer_is_at_work(monkeyp
         Base.metadata.create_all(engine)
         sessions = session_factory(engine)
         with sessions() as session:
-            b = Builder(session)
-            ada, bob = b.author("Ada"), b.author("Bob")
-            w = b.work("one", 2015, [ada])
-            b.work("two", 2016, [bob])
-            b.scholar_profile(ada, citedby=60, hindex=4)
-            b.scholar_entry(w, "p1", 30, NOW)
-            session.commit()
+            ada, bob = _ada_and_bob(session)
             assert session.scalar(select(func.count()).select_from(MetricsChange)) > 0
             compute_metrics(session, _all(session), full=True, now=NOW)
             session.commit()
