@@ -429,15 +429,17 @@ def _assign_ids(
         else:
             result.append((next_id, True))
             next_id += 1
+    # Lost every member: it redirects to the cluster holding most of them (ties: the first).
+    # Counted once per cluster (was a scan of every cluster per absorbed id and member).
+    held: dict[int, Counter[int]] = defaultdict(Counter)  # old id -> cluster index -> members
+    for index, ids in enumerate(current):
+        for old_id in ids:
+            if old_id is not None and old_id not in taken:
+                held[old_id][index] += 1
     absorbed: dict[int, int] = {}
-    for ids in current:
-        for old_id in {i for i in ids if i is not None} - taken:
-            # Lost every member: it redirects to the cluster holding most of them.
-            best = max(
-                range(len(current)),
-                key=lambda j: (current[j].count(old_id), -j),
-            )
-            absorbed[old_id] = result[best][0]
+    for old_id, where in held.items():
+        best = max(where, key=lambda j: (where[j], -j))
+        absorbed[old_id] = result[best][0]
     return result, absorbed
 
 
@@ -1082,6 +1084,21 @@ def _write_authors(
             select(Author.id, Author.display_name, Author.name_key).where(Author.id.in_(part))
         ):
             stored[author_id] = (shown, key)
+    # The name variants a kept author has already: only the missing ones are written (a batch
+    # re-clusters every mention of each author it touches, and almost all of their names are
+    # stored from an earlier batch).
+    has_variant: set[tuple[int, str]] = set()
+    for part in chunks(kept_ids):
+        has_variant.update(
+            _core(session)
+            .execute(
+                select(AuthorNameVariant.author_id, AuthorNameVariant.name).where(
+                    AuthorNameVariant.author_id.in_(part)
+                )
+            )
+            .tuples()
+            .all()
+        )
     new_rows, updates, variants = [], [], []
     for cluster, (author_id, is_new) in zip(clusters, assignment, strict=True):
         names = [by_key[k].name for k in cluster]
@@ -1092,7 +1109,11 @@ def _write_authors(
             new_rows.append({**row, "created_at": now})
         elif stored.get(author_id) != (row["display_name"], row["name_key"]):
             updates.append(row)  # unchanged authors are not rewritten
-        variants += [{"author_id": author_id, "name": n[:255]} for n in sorted(set(names))]
+        variants += [
+            {"author_id": author_id, "name": name}
+            for name in sorted({n[:255] for n in names})
+            if (author_id, name) not in has_variant
+        ]
     if new_rows:
         stmt = insert_for(session, Author)
         for part in chunks(new_rows):
