@@ -20,7 +20,7 @@ from harvesters.records import QuarantinedInput, WorkRecord
 from models.base import utcnow
 from models.dialect import insert_for
 from models.identity.merge import merge_mentions, take_merge_lock
-from models.identity.store import record_identifiers, write_mentions
+from models.identity.store import among, record_identifiers, write_mentions
 from models.identity.tables import MentionIdentifier
 from models.provenance import QuarantinedRecord, SourceRecord
 from models.sanitize import check_row
@@ -84,7 +84,7 @@ def load_batch(session: Session, records: Sequence[WorkRecord], run_id: int | No
     for start in range(0, len(unchanged_ids), _IN_CHUNK):
         session.execute(
             update(SourceRecord)
-            .where(SourceRecord.id.in_(unchanged_ids[start : start + _IN_CHUNK]))
+            .where(among(session, SourceRecord.id, unchanged_ids[start : start + _IN_CHUNK]))
             .values(last_seen=now, last_run_id=run_id)
         )
     counts.unchanged = len(unchanged_ids)
@@ -208,7 +208,7 @@ def _existing_hashes(
             rows = session.execute(
                 select(SourceRecord.id, SourceRecord.source_id, SourceRecord.content_hash).where(
                     SourceRecord.source == source,
-                    SourceRecord.source_id.in_(ids[start : start + _IN_CHUNK]),
+                    among(session, SourceRecord.source_id, ids[start : start + _IN_CHUNK]),
                 )
             )
             for row_id, source_id, digest in rows:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from harvesters.normalize import name_parts
 from models.identity import matching
-from models.identity.store import block_holders, chunks, id_partners
+from models.identity.store import among, block_holders, chunks, id_partners
 from models.identity.store import core as _core
 from models.identity.tables import (
     AuthorMention,
@@ -99,7 +99,7 @@ def author_closure(session: Session, seed: Collection[int]) -> AuthorClosure:
                         AuthorMention.name,
                         AuthorMention.initials_key,
                         AuthorMention.author_id,
-                    ).where(AuthorMention.id.in_(part))
+                    ).where(among(session, AuthorMention.id, part))
                 )
                 .all()
             )
@@ -107,7 +107,9 @@ def author_closure(session: Session, seed: Collection[int]) -> AuthorClosure:
             for apart in chunks(authors):
                 found.update(
                     _core(session).scalars(
-                        select(AuthorMention.id).where(AuthorMention.author_id.in_(apart))
+                        select(AuthorMention.id).where(
+                            among(session, AuthorMention.author_id, apart)
+                        )
                     )
                 )
             found |= _same_work_surnames(session, rows)
@@ -137,7 +139,7 @@ def _same_work_surnames(session: Session, rows: Iterable[Any]) -> set[int]:
     for part in chunks(sorted(wanted)):
         for mention_id, work_id in _core(session).execute(
             select(WorkMention.id, WorkMention.work_id).where(
-                WorkMention.id.in_(part), WorkMention.work_id.is_not(None)
+                among(session, WorkMention.id, part), WorkMention.work_id.is_not(None)
             )
         ):
             surnames[work_id] |= wanted[mention_id]
@@ -146,7 +148,7 @@ def _same_work_surnames(session: Session, rows: Iterable[Any]) -> set[int]:
         for author_mention_id, name, work_id in _core(session).execute(
             select(AuthorMention.id, AuthorMention.name, WorkMention.work_id)
             .join(WorkMention, WorkMention.id == AuthorMention.work_mention_id)
-            .where(WorkMention.work_id.in_(part))
+            .where(among(session, WorkMention.work_id, part))
         ):
             if name_parts(name)[1] in surnames[work_id]:
                 found.add(author_mention_id)
@@ -246,7 +248,7 @@ def _shared_author_blocks(session: Session, mention_ids: list[int]) -> dict[int,
     for part in chunks(mention_ids):
         for mention_id, block in _core(session).execute(
             select(MentionBlock.mention_id, MentionBlock.block).where(
-                MentionBlock.mention_id.in_(part), is_author_block, shared
+                among(session, MentionBlock.mention_id, part), is_author_block, shared
             )
         ):
             blocks[mention_id].append(block)
@@ -285,7 +287,7 @@ def _read_views(session: Session, work_mention_ids: set[int], state: _State) -> 
                 WorkMention.key,
             )
             .join(WorkMention, WorkMention.id == AuthorMention.work_mention_id)
-            .where(AuthorMention.work_mention_id.in_(part))
+            .where(among(session, AuthorMention.work_mention_id, part))
         ):
             printed[mention_id].append((position, author_mention_id, name))
             work_keys[mention_id] = work_key

@@ -32,6 +32,7 @@ from models.github.tables import GitHubAuthorRepository, GitHubWorkRepository
 from models.identity import matching
 from models.identity.author_closure import author_closure
 from models.identity.store import (
+    among,
     block_holders,
     chunks,
     group_pairs,
@@ -185,7 +186,7 @@ def _tied(session: Session, seed: Collection[int], known: set[int]) -> set[int]:
                 w
                 for w in _core(session).scalars(
                     select(WorkMention.work_id).where(
-                        WorkMention.id.in_(part), WorkMention.work_id.is_not(None)
+                        among(session, WorkMention.id, part), WorkMention.work_id.is_not(None)
                     )
                 )
                 if w is not None
@@ -193,7 +194,7 @@ def _tied(session: Session, seed: Collection[int], known: set[int]) -> set[int]:
             for wpart in chunks(works):
                 new.update(
                     _core(session).scalars(
-                        select(WorkMention.id).where(WorkMention.work_id.in_(wpart))
+                        select(WorkMention.id).where(among(session, WorkMention.work_id, wpart))
                     )
                 )
         new |= _override_partners(session, "work", new | frontier)
@@ -208,7 +209,7 @@ def _work_blocks_of(session: Session, mention_ids: Collection[int]) -> dict[int,
     for part in chunks(sorted(mention_ids)):
         for mention_id, block in _core(session).execute(
             select(MentionBlock.mention_id, MentionBlock.block).where(
-                MentionBlock.mention_id.in_(part),
+                among(session, MentionBlock.mention_id, part),
                 *(~MentionBlock.block.startswith(p) for p in matching.AUTHOR_BLOCK_PREFIXES),
             )
         ):
@@ -258,7 +259,10 @@ def _override_partners(session: Session, entity: str, mention_ids: Iterable[int]
         rows = _core(session).execute(
             select(IdentityOverride.left_key, IdentityOverride.right_key).where(
                 IdentityOverride.entity == "work",
-                or_(IdentityOverride.left_key.in_(part), IdentityOverride.right_key.in_(part)),
+                or_(
+                    among(session, IdentityOverride.left_key, part),
+                    among(session, IdentityOverride.right_key, part),
+                ),
             )
         )
         for left, right in rows:
@@ -267,7 +271,9 @@ def _override_partners(session: Session, entity: str, mention_ids: Iterable[int]
     found: set[int] = set()
     for part in chunks(sorted(partners)):
         found.update(
-            _core(session).scalars(select(WorkMention.id).where(WorkMention.key.in_(part)))
+            _core(session).scalars(
+                select(WorkMention.id).where(among(session, WorkMention.key, part))
+            )
         )
     return found
 
@@ -275,7 +281,11 @@ def _override_partners(session: Session, entity: str, mention_ids: Iterable[int]
 def _keys_of(session: Session, mention_ids: Iterable[int]) -> set[str]:
     keys: set[str] = set()
     for part in chunks(sorted(set(mention_ids))):
-        keys.update(_core(session).scalars(select(WorkMention.key).where(WorkMention.id.in_(part))))
+        keys.update(
+            _core(session).scalars(
+                select(WorkMention.key).where(among(session, WorkMention.id, part))
+            )
+        )
     return keys
 
 
@@ -288,7 +298,9 @@ def _overrides(session: Session, entity: str, keys: set[str]) -> tuple[list, lis
         rows = _core(session).execute(
             select(
                 IdentityOverride.action, IdentityOverride.left_key, IdentityOverride.right_key
-            ).where(IdentityOverride.entity == entity, IdentityOverride.left_key.in_(part))
+            ).where(
+                IdentityOverride.entity == entity, among(session, IdentityOverride.left_key, part)
+            )
         )
         for action, left, right in rows:
             (merges if action == "merge" else splits).append((left, right))
@@ -372,14 +384,14 @@ def _load_work_mentions(
                 WorkMention.profile,
                 WorkMention.work_id,
                 WorkMention.source_record_id,
-            ).where(WorkMention.id.in_(part))
+            ).where(among(session, WorkMention.id, part))
         ):
             raw[row.id] = row
     names: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for part in chunks(sorted(raw)):
         for mention_id, position, name in _core(session).execute(
             select(AuthorMention.work_mention_id, AuthorMention.position, AuthorMention.name).where(
-                AuthorMention.work_mention_id.in_(part)
+                among(session, AuthorMention.work_mention_id, part)
             )
         ):
             names[mention_id].append((position, name))
@@ -429,15 +441,17 @@ def _assign_ids(
         else:
             result.append((next_id, True))
             next_id += 1
+    # Lost every member: it redirects to the cluster holding most of them (ties: the first).
+    # Counted once per cluster (was a scan of every cluster per absorbed id and member).
+    held: dict[int, Counter[int]] = defaultdict(Counter)  # old id -> cluster index -> members
+    for index, ids in enumerate(current):
+        for old_id in ids:
+            if old_id is not None and old_id not in taken:
+                held[old_id][index] += 1
     absorbed: dict[int, int] = {}
-    for ids in current:
-        for old_id in {i for i in ids if i is not None} - taken:
-            # Lost every member: it redirects to the cluster holding most of them.
-            best = max(
-                range(len(current)),
-                key=lambda j: (current[j].count(old_id), -j),
-            )
-            absorbed[old_id] = result[best][0]
+    for old_id, where in held.items():
+        best = max(where, key=lambda j: (where[j], -j))
+        absorbed[old_id] = result[best][0]
     return result, absorbed
 
 
@@ -446,7 +460,11 @@ def _parsed_records(session: Session, record_ids: Iterable[int]) -> dict[int, di
     for part in chunks(sorted(set(record_ids))):
         found.update(
             _core(session)
-            .execute(select(SourceRecord.id, SourceRecord.parsed).where(SourceRecord.id.in_(part)))
+            .execute(
+                select(SourceRecord.id, SourceRecord.parsed).where(
+                    among(session, SourceRecord.id, part)
+                )
+            )
             .tuples()
             .all()
         )
@@ -591,7 +609,7 @@ def _delete_absorbed(
         )
     )
     for part in chunks(sorted(absorbed)):
-        session.execute(delete(table).where(table.id.in_(part)))
+        session.execute(delete(table).where(among(session, table.id, part)))
 
 
 def _write_mention_work_ids(
@@ -617,13 +635,15 @@ def _write_work_identifiers(
 ) -> None:
     work_ids = sorted({w for w, _ in assignment} | set(absorbed))
     for part in chunks(work_ids):
-        _core(session).execute(delete(WorkIdentifier).where(WorkIdentifier.work_id.in_(part)))
+        _core(session).execute(
+            delete(WorkIdentifier).where(among(session, WorkIdentifier.work_id, part))
+        )
     row_ids = [m.row_id for m in loaded.values()]
     by_mention: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for part in chunks(sorted(row_ids)):
         for mention_id, scheme, value in _core(session).execute(
             select(MentionIdentifier.mention_id, MentionIdentifier.scheme, MentionIdentifier.value)
-            .where(MentionIdentifier.mention_id.in_(part))
+            .where(among(session, MentionIdentifier.mention_id, part))
             .order_by(MentionIdentifier.id)
         ):
             by_mention[mention_id].append((scheme, value))
@@ -710,7 +730,7 @@ def _write_decisions(
     for part in chunks(sorted(keys)):
         for side in (MergeDecision.left_key, MergeDecision.right_key):
             for row_id, *said in _core(session).execute(
-                select(*columns).where(MergeDecision.entity == entity, side.in_(part))
+                select(*columns).where(MergeDecision.entity == entity, among(session, side, part))
             ):
                 stored[row_id] = _said(*said)
     wanted = Counter(
@@ -724,7 +744,7 @@ def _write_decisions(
         else:
             gone.append(row_id)
     for part in chunks(gone):
-        _core(session).execute(delete(MergeDecision).where(MergeDecision.id.in_(part)))
+        _core(session).execute(delete(MergeDecision).where(among(session, MergeDecision.id, part)))
     now = utcnow()
     rows = [
         {
@@ -773,7 +793,7 @@ def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> Mer
     for part in chunks(sorted(set(work_mention_ids))):
         seed.update(
             _core(session).scalars(
-                select(AuthorMention.id).where(AuthorMention.work_mention_id.in_(part))
+                select(AuthorMention.id).where(among(session, AuthorMention.work_mention_id, part))
             )
         )
     if not seed:
@@ -827,7 +847,7 @@ def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> Mer
         works.update(
             w
             for w in _core(session).scalars(
-                select(WorkMention.work_id).where(WorkMention.id.in_(part))
+                select(WorkMention.work_id).where(among(session, WorkMention.id, part))
             )
             if w is not None
         )
@@ -863,7 +883,7 @@ def _author_override_partners(session: Session, seed: Collection[int]) -> set[in
         for mention_id, work_key, position in _core(session).execute(
             select(AuthorMention.id, WorkMention.key, AuthorMention.position)
             .join(WorkMention, WorkMention.id == AuthorMention.work_mention_id)
-            .where(AuthorMention.id.in_(part))
+            .where(among(session, AuthorMention.id, part))
         ):
             keys[f"{work_key}#{position}"] = mention_id
     partners: set[str] = set()
@@ -871,7 +891,10 @@ def _author_override_partners(session: Session, seed: Collection[int]) -> set[in
         for left, right in _core(session).execute(
             select(IdentityOverride.left_key, IdentityOverride.right_key).where(
                 IdentityOverride.entity == "author",
-                or_(IdentityOverride.left_key.in_(part), IdentityOverride.right_key.in_(part)),
+                or_(
+                    among(session, IdentityOverride.left_key, part),
+                    among(session, IdentityOverride.right_key, part),
+                ),
             )
         ):
             partners.update(k for k in (left, right) if not k.startswith("tracked:"))
@@ -914,7 +937,7 @@ def _load_author_mentions(
                     AuthorMention.name,
                     AuthorMention.ids,
                     AuthorMention.author_id,
-                ).where(AuthorMention.id.in_(part))
+                ).where(among(session, AuthorMention.id, part))
             )
             .all()
         )
@@ -929,12 +952,12 @@ def _load_author_mentions(
                 WorkMention.work_id,
                 WorkMention.venue,
                 WorkMention.year,
-            ).where(WorkMention.id.in_(part))
+            ).where(among(session, WorkMention.id, part))
         ):
             works[w.id] = w
         for mention_id, position, name in _core(session).execute(
             select(AuthorMention.work_mention_id, AuthorMention.position, AuthorMention.name).where(
-                AuthorMention.work_mention_id.in_(part)
+                among(session, AuthorMention.work_mention_id, part)
             )
         ):
             printed[mention_id].append((position, name))
@@ -990,7 +1013,7 @@ def _author_anchors(
         for vpart in chunks(sorted(values)):
             for value, author_id in _core(session).execute(
                 select(AuthorIdentifier.value, AuthorIdentifier.author_id).where(
-                    AuthorIdentifier.scheme == scheme, AuthorIdentifier.value.in_(vpart)
+                    AuthorIdentifier.scheme == scheme, among(session, AuthorIdentifier.value, vpart)
                 )
             ):
                 for key in wanted[(scheme, value)]:
@@ -1070,7 +1093,7 @@ def _write_authors(
             _core(session)
             .execute(
                 select(TrackedAuthor.author_id, TrackedAuthor.name).where(
-                    TrackedAuthor.author_id.in_(part)
+                    among(session, TrackedAuthor.author_id, part)
                 )
             )
             .tuples()
@@ -1079,9 +1102,26 @@ def _write_authors(
     stored: dict[int, tuple[str, str]] = {}
     for part in chunks(kept_ids):
         for author_id, shown, key in _core(session).execute(
-            select(Author.id, Author.display_name, Author.name_key).where(Author.id.in_(part))
+            select(Author.id, Author.display_name, Author.name_key).where(
+                among(session, Author.id, part)
+            )
         ):
             stored[author_id] = (shown, key)
+    # The name variants a kept author has already: only the missing ones are written (a batch
+    # re-clusters every mention of each author it touches, and almost all of their names are
+    # stored from an earlier batch).
+    has_variant: set[tuple[int, str]] = set()
+    for part in chunks(kept_ids):
+        has_variant.update(
+            _core(session)
+            .execute(
+                select(AuthorNameVariant.author_id, AuthorNameVariant.name).where(
+                    among(session, AuthorNameVariant.author_id, part)
+                )
+            )
+            .tuples()
+            .all()
+        )
     new_rows, updates, variants = [], [], []
     for cluster, (author_id, is_new) in zip(clusters, assignment, strict=True):
         names = [by_key[k].name for k in cluster]
@@ -1092,7 +1132,11 @@ def _write_authors(
             new_rows.append({**row, "created_at": now})
         elif stored.get(author_id) != (row["display_name"], row["name_key"]):
             updates.append(row)  # unchanged authors are not rewritten
-        variants += [{"author_id": author_id, "name": n[:255]} for n in sorted(set(names))]
+        variants += [
+            {"author_id": author_id, "name": name}
+            for name in sorted({n[:255] for n in names})
+            if (author_id, name) not in has_variant
+        ]
     if new_rows:
         stmt = insert_for(session, Author)
         for part in chunks(new_rows):
@@ -1145,7 +1189,9 @@ def _write_author_identifiers(
                     )
     if not rows:
         return
-    # An id that moved with its mentions to another cluster follows them.
+    # An id that moved with its mentions to another cluster follows them; only ids not stored
+    # yet are inserted (a batch re-clusters whole authors, whose ids are mostly stored).
+    stored: set[tuple[str, str]] = set()
     for scheme, values in group_pairs(rows).items():
         for vpart in chunks(sorted(values)):
             existing = (
@@ -1153,7 +1199,10 @@ def _write_author_identifiers(
                 .execute(
                     select(
                         AuthorIdentifier.id, AuthorIdentifier.value, AuthorIdentifier.author_id
-                    ).where(AuthorIdentifier.scheme == scheme, AuthorIdentifier.value.in_(vpart))
+                    ).where(
+                        AuthorIdentifier.scheme == scheme,
+                        among(session, AuthorIdentifier.value, vpart),
+                    )
                 )
                 .all()
             )
@@ -1163,10 +1212,12 @@ def _write_author_identifiers(
                 if a != rows[(scheme, v)]["author_id"]
             ]
             update_by_id(session, AuthorIdentifier, moves)
+            stored.update((scheme, v) for _, v, _ in existing)
+    missing = [row for key, row in rows.items() if key not in stored]
     stmt = insert_for(session, AuthorIdentifier).on_conflict_do_nothing(
         index_elements=["scheme", "value"]
     )
-    for part in chunks(list(rows.values())):
+    for part in chunks(missing):
         _core(session).execute(stmt, list(part))
 
 
@@ -1182,7 +1233,7 @@ def rebuild_authorships(session: Session, work_ids: Collection[int]) -> None:
     for part in chunks(ids):
         for mention_id, key, source, work_id in _core(session).execute(
             select(WorkMention.id, WorkMention.key, WorkMention.source, WorkMention.work_id).where(
-                WorkMention.work_id.in_(part)
+                among(session, WorkMention.work_id, part)
             )
         ):
             members[work_id].append((mention_id, key, source))
@@ -1196,7 +1247,7 @@ def rebuild_authorships(session: Session, work_ids: Collection[int]) -> None:
                 AuthorMention.name,
                 AuthorMention.author_id,
                 AuthorMention.affiliations,
-            ).where(AuthorMention.work_mention_id.in_(part))
+            ).where(among(session, AuthorMention.work_mention_id, part))
         ):
             authors[row.work_mention_id].append(row)
     rows = []
@@ -1234,12 +1285,12 @@ def rebuild_authorships(session: Session, work_ids: Collection[int]) -> None:
                 Authorship.raw_name,
                 Authorship.affiliations,
                 Authorship.source,
-            ).where(Authorship.work_id.in_(part))
+            ).where(among(session, Authorship.work_id, part))
         ):
             stored[row.work_id].append(_authorship_key(row._mapping))
     changed = [w for w in ids if sorted(stored.get(w, [])) != sorted(wanted.get(w, []))]
     for part in chunks(changed):
-        _core(session).execute(delete(Authorship).where(Authorship.work_id.in_(part)))
+        _core(session).execute(delete(Authorship).where(among(session, Authorship.work_id, part)))
     changed_set = set(changed)
     # Their old authorships were deleted just above: nothing to conflict with.
     insert_new_rows(session, Authorship, [r for r in rows if r["work_id"] in changed_set])
