@@ -38,6 +38,7 @@ from models.identity.store import (
     group_pairs,
     id_partners,
     insert_new_rows,
+    rows_among,
     update_by_id,
 )
 from models.identity.store import core as _core
@@ -1086,42 +1087,32 @@ def _write_authors(
     by_key: Mapping[str, matching.AuthorMention],
 ) -> None:
     now = utcnow()
-    tracked_names: dict[int | None, str] = {}
     kept_ids = sorted(a for a, new in assignment if not new)
-    for part in chunks(kept_ids):
-        tracked_names.update(
-            _core(session)
-            .execute(
-                select(TrackedAuthor.author_id, TrackedAuthor.name).where(
-                    among(session, TrackedAuthor.author_id, part)
-                )
-            )
-            .tuples()
-            .all()
+    tracked_names: dict[int | None, str] = dict(
+        rows_among(
+            session,
+            (TrackedAuthor.author_id, TrackedAuthor.name),
+            TrackedAuthor.author_id,
+            kept_ids,
         )
-    stored: dict[int, tuple[str, str]] = {}
-    for part in chunks(kept_ids):
-        for author_id, shown, key in _core(session).execute(
-            select(Author.id, Author.display_name, Author.name_key).where(
-                among(session, Author.id, part)
-            )
-        ):
-            stored[author_id] = (shown, key)
+    )
+    stored: dict[int, tuple[str, str]] = {
+        author_id: (shown, key)
+        for author_id, shown, key in rows_among(
+            session, (Author.id, Author.display_name, Author.name_key), Author.id, kept_ids
+        )
+    }
     # The name variants a kept author has already: only the missing ones are written (a batch
     # re-clusters every mention of each author it touches, and almost all of their names are
     # stored from an earlier batch).
-    has_variant: set[tuple[int, str]] = set()
-    for part in chunks(kept_ids):
-        has_variant.update(
-            _core(session)
-            .execute(
-                select(AuthorNameVariant.author_id, AuthorNameVariant.name).where(
-                    among(session, AuthorNameVariant.author_id, part)
-                )
-            )
-            .tuples()
-            .all()
+    has_variant: set[tuple[int, str]] = set(
+        rows_among(
+            session,
+            (AuthorNameVariant.author_id, AuthorNameVariant.name),
+            AuthorNameVariant.author_id,
+            kept_ids,
         )
+    )
     new_rows, updates, variants = [], [], []
     for cluster, (author_id, is_new) in zip(clusters, assignment, strict=True):
         names = [by_key[k].name for k in cluster]

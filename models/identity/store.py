@@ -70,6 +70,22 @@ def core(session: Session) -> Connection:
     return session.connection()
 
 
+def rows_among(
+    session: Session, columns: Sequence[Any], column: Any, values: Sequence[Any]
+) -> list[Any]:
+    """The rows of ``columns`` whose ``column`` is one of ``values``, in one statement per
+    :func:`chunks` of them (rows of distinct chunks in chunk order)."""
+    rows: list[Any] = []
+    for part in chunks(values):
+        rows += (
+            core(session)
+            .execute(select(*columns).where(among(session, column, part)))
+            .tuples()
+            .all()
+        )
+    return rows
+
+
 def group_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
     """``(scheme, value)`` pairs as scheme -> values."""
     grouped: dict[str, set[str]] = defaultdict(set)
