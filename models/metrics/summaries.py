@@ -689,7 +689,7 @@ def summarize(inputs: AuthorInputs, *, current_year: int) -> dict[str, Any]:
             years.append(w.year)
         if w.position == 0:
             first += 1
-        elif w.n_authors >= 2 and w.position == w.n_authors - 1:  # is_last_author
+        elif w.is_last_author:  # never at position 0
             last += 1
     per_year, complete, with_per_year = _histogram(inputs.works)
     since = indices.scholar_since_year(current_year)
