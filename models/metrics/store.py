@@ -232,10 +232,10 @@ def _compute_whole(
     (:mod:`models.metrics.workers`, :func:`_worker_count`) or in this one, and write the
     rows in id order, :data:`WRITE_CHUNK` at a time (on PostgreSQL from a writer thread, so
     the database stores a chunk while the next ones are computed); ``clear`` (the marks'
-    deletion) runs last in the writer. Only this process
-    uses the connection. The garbage collector is off meanwhile (the rows read are millions
-    of long-lived objects it would scan again and again, and the loop makes no cycles) and
-    restored afterwards, even on error."""
+    deletion) runs last in the writer. Only this process uses the connection. The garbage
+    collector is off meanwhile (the rows read are millions of long-lived objects it would
+    scan again and again, and the loop makes no cycles) and restored afterwards, even on
+    error."""
     conn = session.connection()
     stored: dict[int, str] = {}
     if not full:
