@@ -20,6 +20,7 @@ from harvesters.records import QuarantinedInput, WorkRecord
 from models.base import utcnow
 from models.dialect import insert_for
 from models.identity.merge import merge_mentions, take_merge_lock
+from models.identity.statistics import refresh_if_stale
 from models.identity.store import among, record_identifiers, write_mentions
 from models.identity.tables import MentionIdentifier
 from models.provenance import QuarantinedRecord, SourceRecord
@@ -68,6 +69,7 @@ def load_batch(session: Session, records: Sequence[WorkRecord], run_id: int | No
     for record in records:
         latest[(record.source, record.source_id)] = record
     take_merge_lock(session)
+    refresh_if_stale(session)
     existing = _existing_hashes(session, latest)
     now = utcnow()
 
@@ -114,14 +116,31 @@ def load_batch(session: Session, records: Sequence[WorkRecord], run_id: int | No
     rows = [check_row(SourceRecord.__table__, row) for row in rows]
     upsert_source_records(session, rows, keep_work=True)
     stored = _existing_hashes(session, [(r.source, r.source_id) for r, _, _ in to_write])
+    record_ids = [stored[(r.source, r.source_id)][0] for r, _, _ in to_write]
     mention_ids = write_mentions(
-        session, [(stored[(r.source, r.source_id)][0], r) for r, _, _ in to_write]
+        session, [(i, r) for i, (r, _, _) in zip(record_ids, to_write, strict=True)]
     )
-    merge_mentions(session, mention_ids)
+    # The merge reads each record's parsed form as stored; this batch's are in hand.
+    merge_mentions(
+        session,
+        mention_ids,
+        parsed={i: as_stored(row["parsed"]) for i, row in zip(record_ids, rows, strict=True)},
+        fresh=[m for m, (_, _, existed) in zip(mention_ids, to_write, strict=True) if not existed],
+    )
     counts.updated = sum(1 for *_, existed in to_write if existed)
     counts.inserted = len(to_write) - counts.updated
     session.flush()
     return counts
+
+
+def as_stored(value: Any) -> Any:
+    """``value`` as a JSON column gives it back: tuples as lists, recursively (an empty tuple
+    and an empty list differ in Python, not in the database)."""
+    if isinstance(value, dict):
+        return {k: as_stored(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [as_stored(v) for v in value]
+    return value
 
 
 def check_record(record: WorkRecord) -> None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 SOURCE_PRECEDENCE: tuple[str, ...] = ("acl", "arxiv-api", "arxiv-oai", "scholar", "github")
 
 
+_RANK = {source: i for i, source in enumerate(SOURCE_PRECEDENCE)}
+
+
 def rank(source: str) -> int:
     """Lower is better; sources not listed rank after all listed ones."""
-    try:
-        return SOURCE_PRECEDENCE.index(source)
-    except ValueError:
-        return len(SOURCE_PRECEDENCE)
+    return _RANK.get(source, len(SOURCE_PRECEDENCE))
 
 
 def may_override(candidate: str, current: str) -> bool:

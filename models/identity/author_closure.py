@@ -262,7 +262,7 @@ def _read_holders(session: Session, blocks: set[str], state: _State) -> None:
     holders, refused = block_holders(
         session,
         blocks - set(state.holders) - state.too_common,
-        lambda block, n: block.startswith(matching.AUTHOR_PAIR_BLOCK) and n > MAX_PAIR_HOLDERS,
+        lambda block: MAX_PAIR_HOLDERS if block.startswith(matching.AUTHOR_PAIR_BLOCK) else None,
     )
     state.holders.update(holders)
     for block in refused:

@@ -740,9 +740,14 @@ def resolve_authors(
             index[(context[k].own, co)].append(k)
     seen: set[tuple[str, str]] = set()
     skipped = set(oversized_pairs)
-    for pair_key, members in sorted(index.items()):
-        if len(members) < 2 or len(members) > MAX_BLOCK * 4 or pair_key in skipped:
-            continue
+    # Only keys printed on two mentions at least can pair anything: sorting every key of a
+    # large closure cost more than comparing the few that can.
+    comparable = [
+        (pair_key, members)
+        for pair_key, members in index.items()
+        if 2 <= len(members) <= MAX_BLOCK * 4 and pair_key not in skipped
+    ]
+    for _pair_key, members in sorted(comparable):
         for i, a in enumerate(members):
             for b in members[i + 1 :]:
                 pair = (a, b) if a < b else (b, a)

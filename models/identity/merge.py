@@ -223,7 +223,7 @@ def _count_holders(
 ) -> None:
     """Sort ``blocks`` into those more than ``MAX_BLOCK`` stored mentions share (``oversized``)
     and the rest, whose holders go to ``holders_of``."""
-    holders, refused = block_holders(session, blocks, lambda _, n: n > matching.MAX_BLOCK)
+    holders, refused = block_holders(session, blocks, lambda _: matching.MAX_BLOCK)
     holders_of.update(holders)
     oversized |= refused
 
@@ -320,8 +320,18 @@ class _Loaded:
     source_record_id: int
 
 
-def merge_mentions(session: Session, seed: Collection[int]) -> MergeCounts:
-    """Re-cluster the mentions ``seed`` and everything connected to them; write the result."""
+def merge_mentions(
+    session: Session,
+    seed: Collection[int],
+    parsed: Mapping[int, dict[str, Any]] | None = None,
+    fresh: Collection[int] = (),
+) -> MergeCounts:
+    """Re-cluster the mentions ``seed`` and everything connected to them; write the result.
+
+    ``parsed`` may give source records' parsed form by id, as stored in this transaction (the
+    loader's own batch): those are not read back. ``fresh`` names work mentions created in
+    this transaction: no stored decision can name them or their authors, so none is looked
+    up (most of a load's mentions are new)."""
     counts = MergeCounts()
     if not seed:
         return counts
@@ -349,18 +359,22 @@ def merge_mentions(session: Session, seed: Collection[int]) -> MergeCounts:
         for k in cluster:
             work_of_key[k] = work_id
 
-    parsed = _parsed_records(session, (m.source_record_id for m in loaded.values()))
+    parsed = _parsed_records(session, (m.source_record_id for m in loaded.values()), parsed)
     _write_works(session, resolution.clusters, assignment, loaded, parsed)
     _move_work_references(session, absorbed)
     _write_mention_work_ids(session, loaded, work_of_key)
     _write_work_identifiers(session, resolution.clusters, assignment, loaded, absorbed)
     _write_work_links(session, resolution.clusters, assignment, loaded, parsed)
-    counts.decisions = _write_decisions(session, "work", keys, resolution.decisions + outside)
+    fresh_set = set(fresh)
+    new_keys = {k for k, m in loaded.items() if m.row_id in fresh_set}
+    counts.decisions = _write_decisions(
+        session, "work", keys, resolution.decisions + outside, new_keys
+    )
     affected = {wid for wid, _ in assignment}
     _delete_absorbed(session, Work, "work", absorbed)
     counts.affected_works = affected
 
-    author_counts = merge_authors_of(session, [loaded[k].row_id for k in keys])
+    author_counts = merge_authors_of(session, [loaded[k].row_id for k in keys], fresh_set)
     counts.authors_created = author_counts.authors_created
     counts.authors_absorbed = author_counts.authors_absorbed
     rebuild_authorships(session, affected | author_counts.affected_works)
@@ -456,9 +470,13 @@ def _assign_ids(
     return result, absorbed
 
 
-def _parsed_records(session: Session, record_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    found: dict[int, dict[str, Any]] = {}
-    for part in chunks(sorted(set(record_ids))):
+def _parsed_records(
+    session: Session, record_ids: Iterable[int], known: Mapping[int, dict[str, Any]] | None
+) -> dict[int, dict[str, Any]]:
+    """The parsed form of each of ``record_ids``, from ``known`` or read."""
+    wanted = set(record_ids)
+    found: dict[int, dict[str, Any]] = {i: v for i, v in (known or {}).items() if i in wanted}
+    for part in chunks(sorted(wanted - found.keys())):
         found.update(
             _core(session)
             .execute(
@@ -709,13 +727,18 @@ def _write_work_links(
 
 
 def _write_decisions(
-    session: Session, entity: str, keys: set[str], decisions: list[matching.Decision]
+    session: Session,
+    entity: str,
+    keys: set[str],
+    decisions: list[matching.Decision],
+    new_keys: Collection[str] = (),
 ) -> int:
     """Make the stored decisions touching ``keys`` exactly ``decisions``: a stored decision
     that is taken again stays as it is (with the time it was first taken), the others are
     deleted, new ones inserted. A re-merge takes most decisions again; deleting and
-    re-inserting them all made the decision log churn with every batch. Returns how many
-    decisions were taken."""
+    re-inserting them all made the decision log churn with every batch. ``new_keys`` (of
+    ``keys``) belong to mentions created in this transaction: none is looked up. Returns how
+    many decisions were taken."""
     stored: dict[int, tuple] = {}  # row id -> what it says
     columns = (
         MergeDecision.id,
@@ -728,7 +751,7 @@ def _write_decisions(
     )
     # One SELECT per side: SQLite scans the whole table for "left IN (...) OR right IN (...)";
     # each side alone uses its index.
-    for part in chunks(sorted(keys)):
+    for part in chunks(sorted(keys - set(new_keys))):
         for side in (MergeDecision.left_key, MergeDecision.right_key):
             for row_id, *said in _core(session).execute(
                 select(*columns).where(MergeDecision.entity == entity, among(session, side, part))
@@ -786,9 +809,12 @@ class _AuthorLoaded:
     work_mention_id: int
 
 
-def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> MergeCounts:
+def merge_authors_of(
+    session: Session, work_mention_ids: Collection[int], fresh: Collection[int] = ()
+) -> MergeCounts:
     """Re-cluster the author mentions printed on ``work_mention_ids`` and those connected to
-    them (shared strong id, same surname and initial, same current author)."""
+    them (shared strong id, same surname and initial, same current author). ``fresh``: work
+    mentions created in this transaction (see :func:`merge_mentions`)."""
     counts = MergeCounts()
     seed: set[int] = set()
     for part in chunks(sorted(set(work_mention_ids))):
@@ -837,8 +863,13 @@ def merge_authors_of(session: Session, work_mention_ids: Collection[int]) -> Mer
     update_by_id(session, AuthorMention, changed)
     _write_author_identifiers(session, resolution.clusters, assignment, by_key)
     reviews = _tracked_candidates(session, resolution.clusters, assignment, by_key)
+    fresh_set = set(fresh)
     _write_decisions(
-        session, "author", set(loaded), resolution.decisions + reviews + closure.outside
+        session,
+        "author",
+        set(loaded),
+        resolution.decisions + reviews + closure.outside,
+        {k for k, m in loaded.items() if m.work_mention_id in fresh_set},
     )
     _delete_absorbed(session, Author, "author", absorbed)
     # Only an author mention whose author changed changes an authorship (the works whose

@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
 )
 from sqlalchemy.orm import Session
 
@@ -115,34 +116,64 @@ def id_partners(session: Session, table: Any, owner: str, owners: list[int]) -> 
 
 
 def block_holders(
-    session: Session, blocks: Collection[str], too_common: Callable[[str, int], bool]
+    session: Session, blocks: Collection[str], limit_of: Callable[[str], int | None]
 ) -> tuple[dict[str, list[int]], set[str]]:
-    """The work mentions holding each of ``blocks``, but for a block ``too_common(block,
-    holders)`` refuses: those are counted, not read (a common key gains holders with every
-    paper loaded), and returned apart. Returns ``(holders by block, blocks refused)``; a block
-    no mention holds is in neither."""
-    holders: dict[str, list[int]] = {}
+    """The work mentions holding each of ``blocks`` (ascending), but for a block held by more
+    than ``limit_of(block)`` mentions (None: no limit): those are refused, and at most one
+    holder past the limit is read for them (a common key gains holders with every paper
+    loaded; counting all of them cost more with every batch). Returns ``(holders by block,
+    blocks refused)``; a block no mention holds is in neither."""
+    by_limit: dict[int | None, list[str]] = defaultdict(list)
+    for block in blocks:
+        by_limit[limit_of(block)].append(block)
+    found: dict[str, list[int]] = defaultdict(list)
     refused: set[str] = set()
-    for part in chunks(sorted(blocks)):
-        small: list[str] = []
-        for block, count in core(session).execute(
-            select(MentionBlock.block, func.count())
-            .where(among(session, MentionBlock.block, part))
-            .group_by(MentionBlock.block)
-        ):
-            if too_common(block, count):
-                refused.add(block)
-            else:
-                small.append(block)
-                holders[block] = []
-        for spart in chunks(small):
-            for mention_id, block in core(session).execute(
-                select(MentionBlock.mention_id, MentionBlock.block).where(
-                    among(session, MentionBlock.block, spart)
-                )
-            ):
-                holders[block].append(mention_id)
+    for limit, group in sorted(by_limit.items(), key=lambda item: (item[0] is None, item[0])):
+        for part in chunks(sorted(group)):
+            for block, mention_id in _first_holders(session, part, limit):
+                found[block].append(mention_id)
+        if limit is not None:
+            refused.update(b for b in group if len(found.get(b, ())) > limit)
+    holders = {b: sorted(ids) for b, ids in found.items() if b not in refused}
     return holders, refused
+
+
+def _first_holders(session: Session, blocks: list[str], limit: int | None) -> list[Any]:
+    """``(block, mention_id)`` rows of ``blocks``, at most ``limit + 1`` per block: one
+    statement whose cost is bounded per block (a lateral ``LIMIT`` on PostgreSQL, a
+    correlated ``LIMIT`` on the rowid on SQLite)."""
+    connection = core(session)
+    dialect = connection.dialect.name
+    if limit is None or dialect not in ("postgresql", "sqlite"):
+        rows = connection.execute(
+            select(MentionBlock.block, MentionBlock.mention_id).where(
+                among(session, MentionBlock.block, blocks)
+            )
+        ).all()
+        if limit is None:
+            return list(rows)
+        per_block: dict[str, int] = defaultdict(int)
+        kept = []
+        for block, mention_id in rows:
+            per_block[block] += 1
+            if per_block[block] <= limit + 1:
+                kept.append((block, mention_id))
+        return kept
+    if dialect == "postgresql":
+        sql = (
+            "SELECT b.block, h.mention_id FROM unnest(CAST(:blocks AS text[])) AS b(block)"
+            " CROSS JOIN LATERAL (SELECT mention_id FROM mention_block"
+            " WHERE block = b.block LIMIT :n) AS h"
+        )
+        values: Any = list(blocks)
+    else:
+        sql = (
+            "SELECT j.value, mb.mention_id FROM json_each(:blocks) AS j"
+            " JOIN mention_block AS mb ON mb.id IN (SELECT m2.id FROM mention_block AS m2"
+            " WHERE m2.block = j.value LIMIT :n)"
+        )
+        values = json.dumps(list(blocks))
+    return list(connection.execute(text(sql), {"blocks": values, "n": limit + 1}).all())
 
 
 def insert_new_rows(session: Session, table: type[Any], rows: Sequence[dict[str, Any]]) -> None:
