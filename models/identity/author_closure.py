@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from harvesters.normalize import name_parts
 from models.identity import matching
+from models.identity.printed import Printed, PrintedAuthors
 from models.identity.store import among, block_holders, chunks, id_partners
 from models.identity.store import core as _core
 from models.identity.tables import (
@@ -77,9 +77,13 @@ class _State:
     )
 
 
-def author_closure(session: Session, seed: Collection[int]) -> AuthorClosure:
+def author_closure(
+    session: Session, seed: Collection[int], printed: PrintedAuthors | None = None
+) -> AuthorClosure:
     """``seed`` (author mention ids) grown to every author mention that can end in one cluster
-    with one of them; see the module docstring for which edges are followed."""
+    with one of them; see the module docstring for which edges are followed. ``printed``: the
+    merge's author lists (read here when not given)."""
+    printed = printed or PrintedAuthors(session)
     state = _State(members=set(seed))
     frontier = set(seed)
     rounds = 0
@@ -90,19 +94,7 @@ def author_closure(session: Session, seed: Collection[int]) -> AuthorClosure:
             found |= id_partners(
                 session, AuthorMentionIdentifier.__table__, "author_mention_id", part
             )
-            rows = (
-                _core(session)
-                .execute(
-                    select(
-                        AuthorMention.id,
-                        AuthorMention.work_mention_id,
-                        AuthorMention.name,
-                        AuthorMention.initials_key,
-                        AuthorMention.author_id,
-                    ).where(among(session, AuthorMention.id, part))
-                )
-                .all()
-            )
+            rows = printed.of_authors(part)
             authors = sorted({r.author_id for r in rows if r.author_id is not None})
             for apart in chunks(authors):
                 found.update(
@@ -112,8 +104,8 @@ def author_closure(session: Session, seed: Collection[int]) -> AuthorClosure:
                         )
                     )
                 )
-            found |= _same_work_surnames(session, rows)
-            found |= _block_partners(session, rows, state)
+            found |= _same_work_surnames(session, rows, printed)
+            found |= _block_partners(session, rows, state, printed)
         frontier = found - state.members
         state.members |= found
     outside = [
@@ -130,19 +122,17 @@ def _comparable(own: str, through: frozenset[str], state: _State) -> bool:
     return any((own, co) not in state.oversized for co in through)
 
 
-def _same_work_surnames(session: Session, rows: Iterable[Any]) -> set[int]:
+def _same_work_surnames(
+    session: Session, rows: Iterable[Printed], printed: PrintedAuthors
+) -> set[int]:
     """Author mentions with the surname of one of ``rows`` on a mention of the same work."""
     wanted: dict[int, set[str]] = defaultdict(set)  # work mention -> surnames
     for r in rows:
         wanted[r.work_mention_id].add(name_parts(r.name)[1])
     surnames: dict[int, set[str]] = defaultdict(set)  # work -> surnames
-    for part in chunks(sorted(wanted)):
-        for mention_id, work_id in _core(session).execute(
-            select(WorkMention.id, WorkMention.work_id).where(
-                among(session, WorkMention.id, part), WorkMention.work_id.is_not(None)
-            )
-        ):
-            surnames[work_id] |= wanted[mention_id]
+    for work in printed.of_works(sorted(wanted)):
+        if work.work_id is not None:
+            surnames[work.work_id] |= wanted[work.id]
     found: set[int] = set()
     for part in chunks(sorted(surnames)):
         for author_mention_id, name, work_id in _core(session).execute(
@@ -155,7 +145,9 @@ def _same_work_surnames(session: Session, rows: Iterable[Any]) -> set[int]:
     return found
 
 
-def _block_partners(session: Session, rows: list[Any], state: _State) -> set[int]:
+def _block_partners(
+    session: Session, rows: list[Printed], state: _State, printed: PrintedAuthors
+) -> set[int]:
     """Partners of ``rows`` (this round's new members) through the author blocks they share:
     every mention of the same initials key on one Scholar profile (``ap:``), and through a
     pair block (``ac:``) each mention rule 3 would join to one of them. Decisions that keep a
@@ -189,7 +181,7 @@ def _block_partners(session: Session, rows: list[Any], state: _State) -> set[int
     for blocks in pair_blocks.values():
         for block, _ in blocks:
             wanted.update(state.holders[block])
-    _read_views(session, wanted, state)
+    _read_views(printed, wanted, state)
     for holder, keys in keys_on.items():
         for k in keys:
             found.update(seen.id for seen in state.views[holder].get(k, ()))
@@ -271,37 +263,20 @@ def _read_holders(session: Session, blocks: set[str], state: _State) -> None:
         state.oversized.update({(a, b), (b, a)})
 
 
-def _read_views(session: Session, work_mention_ids: set[int], state: _State) -> None:
+def _read_views(printed: PrintedAuthors, work_mention_ids: set[int], state: _State) -> None:
     """The author mentions printed on ``work_mention_ids``, as rule 3 sees them, into
-    ``state.views`` (read once per work mention)."""
+    ``state.views`` (built once per work mention)."""
     todo = sorted(work_mention_ids - set(state.views))
-    printed: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-    work_keys: dict[int, str] = {}
-    for part in chunks(todo):
-        for author_mention_id, mention_id, position, name, work_key in _core(session).execute(
-            select(
-                AuthorMention.id,
-                AuthorMention.work_mention_id,
-                AuthorMention.position,
-                AuthorMention.name,
-                WorkMention.key,
-            )
-            .join(WorkMention, WorkMention.id == AuthorMention.work_mention_id)
-            .where(among(session, AuthorMention.work_mention_id, part))
-        ):
-            printed[mention_id].append((position, author_mention_id, name))
-            work_keys[mention_id] = work_key
-    for mention_id in todo:
-        names = sorted(printed.get(mention_id, ()))
-        contexts = matching.work_name_contexts([(p, n) for p, _, n in names])
+    for work in printed.of_works(todo):
+        contexts = matching.work_name_contexts([(a.position, a.name) for a in work.authors])
         by_key: dict[str, list[_Seen]] = defaultdict(list)
-        for (position, author_mention_id, _), context in zip(names, contexts, strict=True):
-            seen = _Seen(
-                author_mention_id, mention_id, f"{work_keys[mention_id]}#{position}", context
-            )
+        for a, context in zip(work.authors, contexts, strict=True):
+            seen = _Seen(a.id, work.id, f"{work.key}#{a.position}", context)
             by_key[context.own].append(seen)
-            state.seen[author_mention_id] = seen
-        state.views[mention_id] = dict(by_key)
+            state.seen[a.id] = seen
+        state.views[work.id] = dict(by_key)
+    for mention_id in todo:
+        state.views.setdefault(mention_id, {})
 
 
 def _block_keys(block: str) -> set[str]:

@@ -31,6 +31,7 @@ from models.dialect import insert_for
 from models.github.tables import GitHubAuthorRepository, GitHubWorkRepository
 from models.identity import matching
 from models.identity.author_closure import author_closure
+from models.identity.printed import PrintedAuthors
 from models.identity.store import (
     among,
     block_holders,
@@ -113,7 +114,7 @@ def take_merge_lock(session: Session) -> None:
 
 
 def _work_closure(
-    session: Session, seed: Collection[int]
+    session: Session, seed: Collection[int], printed: PrintedAuthors
 ) -> tuple[
     dict[int, tuple[_Loaded, matching.WorkMention]],
     set[str],
@@ -152,7 +153,7 @@ def _work_closure(
                 for other in holders_of.get(block, ()):
                     if other not in members:
                         candidates[other].add(mention_id)
-        _load_views(session, set(candidates) | frontier, views)
+        _load_views(session, set(candidates) | frontier, views, printed)
         for i in set(candidates) | frontier:
             if i not in prepared:
                 prepared[i] = matching.prepare_work(views[i][1])
@@ -232,11 +233,12 @@ def _load_views(
     session: Session,
     mention_ids: Collection[int],
     views: dict[int, tuple[_Loaded, matching.WorkMention]],
+    printed: PrintedAuthors,
 ) -> None:
     """The stored row and matcher view of each of ``mention_ids`` not in ``views`` yet."""
     missing = set(mention_ids) - views.keys()
     if missing:
-        loaded, mentions = _load_work_mentions(session, missing)
+        loaded, mentions = _load_work_mentions(session, missing, printed)
         by_key = {m.key: m for m in mentions}
         for key, row in loaded.items():
             views[row.row_id] = (row, by_key[key])
@@ -335,7 +337,8 @@ def merge_mentions(
     counts = MergeCounts()
     if not seed:
         return counts
-    members, oversized_blocks, outside, prepared = _work_closure(session, seed)
+    printed = PrintedAuthors(session)
+    members, oversized_blocks, outside, prepared = _work_closure(session, seed, printed)
     counts.mentions = len(members)
     loaded = {row.key: row for row, _ in members.values()}
     mentions = [view for _, view in members.values()]
@@ -362,7 +365,7 @@ def merge_mentions(
     parsed = _parsed_records(session, (m.source_record_id for m in loaded.values()), parsed)
     _write_works(session, resolution.clusters, assignment, loaded, parsed)
     _move_work_references(session, absorbed)
-    _write_mention_work_ids(session, loaded, work_of_key)
+    _write_mention_work_ids(session, loaded, work_of_key, printed)
     _write_work_identifiers(session, resolution.clusters, assignment, loaded, absorbed)
     _write_work_links(session, resolution.clusters, assignment, loaded, parsed)
     fresh_set = set(fresh)
@@ -374,15 +377,15 @@ def merge_mentions(
     _delete_absorbed(session, Work, "work", absorbed)
     counts.affected_works = affected
 
-    author_counts = merge_authors_of(session, [loaded[k].row_id for k in keys], fresh_set)
+    author_counts = merge_authors_of(session, [loaded[k].row_id for k in keys], fresh_set, printed)
     counts.authors_created = author_counts.authors_created
     counts.authors_absorbed = author_counts.authors_absorbed
-    rebuild_authorships(session, affected | author_counts.affected_works)
+    rebuild_authorships(session, affected | author_counts.affected_works, printed)
     return counts
 
 
 def _load_work_mentions(
-    session: Session, members: Collection[int]
+    session: Session, members: Collection[int], printed: PrintedAuthors
 ) -> tuple[dict[str, _Loaded], list[matching.WorkMention]]:
     loaded: dict[str, _Loaded] = {}
     raw: dict[int, Any] = {}
@@ -402,14 +405,7 @@ def _load_work_mentions(
             ).where(among(session, WorkMention.id, part))
         ):
             raw[row.id] = row
-    names: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for part in chunks(sorted(raw)):
-        for mention_id, position, name in _core(session).execute(
-            select(AuthorMention.work_mention_id, AuthorMention.position, AuthorMention.name).where(
-                among(session, AuthorMention.work_mention_id, part)
-            )
-        ):
-            names[mention_id].append((position, name))
+    names = {w.id: tuple(a.name for a in w.authors) for w in printed.of_works(sorted(raw))}
     mentions = []
     for row_id, row in raw.items():
         loaded[row.key] = _Loaded(row_id, row.key, row.source, row.work_id, row.source_record_id)
@@ -421,7 +417,7 @@ def _load_work_mentions(
                 year=row.year,
                 venue=row.venue,
                 ids=dict(row.ids or {}),
-                authors=tuple(n for _, n in sorted(names[row_id])),
+                authors=names.get(row_id, ()),
                 profile=row.profile,
             )
         )
@@ -632,7 +628,10 @@ def _delete_absorbed(
 
 
 def _write_mention_work_ids(
-    session: Session, loaded: Mapping[str, _Loaded], work_of_key: Mapping[str, int]
+    session: Session,
+    loaded: Mapping[str, _Loaded],
+    work_of_key: Mapping[str, int],
+    printed: PrintedAuthors,
 ) -> None:
     changed = [
         (m.row_id, m.source_record_id, work_of_key[k])
@@ -641,6 +640,8 @@ def _write_mention_work_ids(
     ]
     if not changed:
         return
+    for mention_id, _, work_id in changed:
+        printed.set_work(mention_id, work_id)
     update_by_id(session, WorkMention, [{"id": m, "work_id": w} for m, _, w in changed])
     update_by_id(session, SourceRecord, [{"id": r, "work_id": w} for _, r, w in changed])
 
@@ -810,28 +811,26 @@ class _AuthorLoaded:
 
 
 def merge_authors_of(
-    session: Session, work_mention_ids: Collection[int], fresh: Collection[int] = ()
+    session: Session,
+    work_mention_ids: Collection[int],
+    fresh: Collection[int] = (),
+    printed: PrintedAuthors | None = None,
 ) -> MergeCounts:
     """Re-cluster the author mentions printed on ``work_mention_ids`` and those connected to
     them (shared strong id, same surname and initial, same current author). ``fresh``: work
     mentions created in this transaction (see :func:`merge_mentions`)."""
     counts = MergeCounts()
-    seed: set[int] = set()
-    for part in chunks(sorted(set(work_mention_ids))):
-        seed.update(
-            _core(session).scalars(
-                select(AuthorMention.id).where(among(session, AuthorMention.work_mention_id, part))
-            )
-        )
+    printed = printed or PrintedAuthors(session)
+    seed = {a.id for w in printed.of_works(sorted(set(work_mention_ids))) for a in w.authors}
     if not seed:
         return counts
-    closure = author_closure(session, seed | _author_override_partners(session, seed))
+    closure = author_closure(session, seed | _author_override_partners(session, seed), printed)
     members = closure.members
     if closure.cut:
         logger.warning(
             "author closure cut after %d rounds (%d mentions)", closure.rounds, len(members)
         )
-    loaded, mentions, work_cluster = _load_author_mentions(session, members)
+    loaded, mentions, work_cluster = _load_author_mentions(session, members, printed)
     counts.mentions = len(members)
     merges, splits = _overrides(session, "author", set(loaded) | _tracked_keys(session))
     mentions = _with_tracked_overrides(mentions, merges)
@@ -861,6 +860,8 @@ def merge_authors_of(
                 changed.append({"id": loaded[k].row_id, "author_id": author_id})
                 touched_mentions.add(loaded[k].work_mention_id)
     update_by_id(session, AuthorMention, changed)
+    for row in changed:
+        printed.set_author(row["id"], row["author_id"])
     _write_author_identifiers(session, resolution.clusters, assignment, by_key)
     reviews = _tracked_candidates(session, resolution.clusters, assignment, by_key)
     fresh_set = set(fresh)
@@ -874,16 +875,9 @@ def merge_authors_of(
     _delete_absorbed(session, Author, "author", absorbed)
     # Only an author mention whose author changed changes an authorship (the works whose
     # mentions were rewritten are rebuilt by the caller anyway).
-    works: set[int] = set()
-    for part in chunks(sorted(touched_mentions)):
-        works.update(
-            w
-            for w in _core(session).scalars(
-                select(WorkMention.work_id).where(among(session, WorkMention.id, part))
-            )
-            if w is not None
-        )
-    counts.affected_works = works
+    counts.affected_works = {
+        w.work_id for w in printed.of_works(sorted(touched_mentions)) if w.work_id is not None
+    }
     return counts
 
 
@@ -955,55 +949,22 @@ def _author_override_partners(session: Session, seed: Collection[int]) -> set[in
 
 
 def _load_author_mentions(
-    session: Session, members: Collection[int]
+    session: Session, members: Collection[int], printed: PrintedAuthors
 ) -> tuple[dict[str, _AuthorLoaded], list[matching.AuthorMention], dict[str, str]]:
-    rows: list[Any] = []
-    for part in chunks(sorted(members)):
-        rows += (
-            _core(session)
-            .execute(
-                select(
-                    AuthorMention.id,
-                    AuthorMention.work_mention_id,
-                    AuthorMention.position,
-                    AuthorMention.name,
-                    AuthorMention.ids,
-                    AuthorMention.author_id,
-                ).where(among(session, AuthorMention.id, part))
-            )
-            .all()
-        )
-    work_mention_ids = sorted({r.work_mention_id for r in rows})
-    works: dict[int, Any] = {}
-    printed: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for part in chunks(work_mention_ids):
-        for w in _core(session).execute(
-            select(
-                WorkMention.id,
-                WorkMention.key,
-                WorkMention.work_id,
-                WorkMention.venue,
-                WorkMention.year,
-            ).where(among(session, WorkMention.id, part))
-        ):
-            works[w.id] = w
-        for mention_id, position, name in _core(session).execute(
-            select(AuthorMention.work_mention_id, AuthorMention.position, AuthorMention.name).where(
-                among(session, AuthorMention.work_mention_id, part)
-            )
-        ):
-            printed[mention_id].append((position, name))
-    in_order = {mention_id: sorted(names) for mention_id, names in printed.items()}
+    rows = printed.of_authors(sorted(members))
     # A work's printed names and where each position stands among them, once per work: a
     # mention's co-authors are the names around its own (was a scan per author: quadratic
     # in a work's author count).
-    names_of = {m: tuple(n for _, n in ps) for m, ps in in_order.items()}
-    index_of = {m: {p: i for i, (p, _) in enumerate(ps)} for m, ps in in_order.items()}
+    names_of: dict[int, tuple[str, ...]] = {}
+    index_of: dict[int, dict[int, int]] = {}
+    for w in printed.of_works(sorted({r.work_mention_id for r in rows})):
+        names_of[w.id] = tuple(a.name for a in w.authors)
+        index_of[w.id] = {a.position: i for i, a in enumerate(w.authors)}
     loaded: dict[str, _AuthorLoaded] = {}
     mentions = []
     work_cluster: dict[str, str] = {}
     for r in rows:
-        w = works[r.work_mention_id]
+        w = printed.works[r.work_mention_id]
         key = f"{w.key}#{r.position}"
         loaded[key] = _AuthorLoaded(r.id, key, r.author_id, r.work_mention_id)
         if w.work_id is not None:
@@ -1012,7 +973,7 @@ def _load_author_mentions(
             matching.AuthorMention(
                 key=key,
                 name=r.name,
-                ids=dict(r.ids or {}),
+                ids=dict(r.ids),
                 work_key=w.key,
                 position=r.position,
                 coauthors=_without(
@@ -1246,11 +1207,15 @@ def _write_author_identifiers(
 # ----------------------------------------------------------------------------- authorships
 
 
-def rebuild_authorships(session: Session, work_ids: Collection[int]) -> None:
-    """Each work's authorships from its best-ranked mention that lists authors."""
+def rebuild_authorships(
+    session: Session, work_ids: Collection[int], printed: PrintedAuthors | None = None
+) -> None:
+    """Each work's authorships from its best-ranked mention that lists authors. ``printed``:
+    the merge's author lists (read here when not given)."""
     ids = sorted(set(work_ids))
     if not ids:
         return
+    printed = printed or PrintedAuthors(session)
     members: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     for part in chunks(ids):
         for mention_id, key, source, work_id in _core(session).execute(
@@ -1259,19 +1224,8 @@ def rebuild_authorships(session: Session, work_ids: Collection[int]) -> None:
             )
         ):
             members[work_id].append((mention_id, key, source))
-    authors: dict[int, list[Any]] = defaultdict(list)
     all_mentions = sorted(m for ms in members.values() for m, _, _ in ms)
-    for part in chunks(all_mentions):
-        for row in _core(session).execute(
-            select(
-                AuthorMention.work_mention_id,
-                AuthorMention.position,
-                AuthorMention.name,
-                AuthorMention.author_id,
-                AuthorMention.affiliations,
-            ).where(among(session, AuthorMention.work_mention_id, part))
-        ):
-            authors[row.work_mention_id].append(row)
+    authors = {w.id: w.authors for w in printed.of_works(all_mentions) if w.authors}
     rows = []
     for work_id in ids:
         ranked = sorted(members.get(work_id, []), key=lambda m: (rank(m[2]), m[1]))
@@ -1279,7 +1233,7 @@ def rebuild_authorships(session: Session, work_ids: Collection[int]) -> None:
         if best is None:
             continue
         mention_id, source = best
-        for a in sorted(authors[mention_id], key=lambda r: r.position):
+        for a in authors[mention_id]:  # in printed order
             if a.author_id is None:
                 continue
             rows.append(
