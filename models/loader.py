@@ -136,11 +136,15 @@ def load_batch(session: Session, records: Sequence[WorkRecord], run_id: int | No
 def as_stored(value: Any) -> Any:
     """``value`` as a JSON column gives it back: tuples as lists, recursively (an empty tuple
     and an empty list differ in Python, not in the database)."""
-    if isinstance(value, dict):
-        return {k: as_stored(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [as_stored(v) for v in value]
+    kind = type(value)
+    if kind is dict:
+        return {k: as_stored(v) if type(v) in _NESTED else v for k, v in value.items()}
+    if kind in (list, tuple):
+        return [as_stored(v) if type(v) in _NESTED else v for v in value]
     return value
+
+
+_NESTED = (dict, list, tuple)
 
 
 def check_record(record: WorkRecord) -> None:

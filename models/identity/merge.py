@@ -436,7 +436,13 @@ def _assign_ids(
     per cluster and ``{absorbed id: id that took its members}``."""
     votes = []
     for index, ids in enumerate(current):
-        for old_id, n in Counter(i for i in ids if i is not None).items():
+        held = [i for i in ids if i is not None]
+        if not held:
+            continue
+        if len(held) == 1 or all(i == held[0] for i in held):  # the usual case: one id
+            votes.append((-len(held), held[0], index))
+            continue
+        for old_id, n in Counter(held).items():
             votes.append((-n, old_id, index))
     votes.sort()
     chosen: dict[int, int] = {}
@@ -1063,9 +1069,12 @@ def _tracked_candidates(
 
 def display_name(names: Iterable[str]) -> str:
     """The fullest printed form: most given-name letters, then most frequent, then sorted."""
-    counted = Counter(n for n in names if n.strip())
-    if not counted:
+    printed = [n for n in names if n.strip()]
+    if not printed:
         return "?"
+    if all(n == printed[0] for n in printed):  # the usual case: one printed form
+        return printed[0]
+    counted = Counter(printed)
     return min(
         counted,
         key=lambda n: (-sum(len(g) for g in name_parts(n)[0]), -counted[n], n),
@@ -1110,11 +1119,18 @@ def _write_authors(
         names = [by_key[k].name for k in cluster]
         # A tracked person is shown by the name the operator gave them.
         shown = (tracked_names.get(author_id) or display_name(names))[:255]
-        row = {"id": author_id, "display_name": shown, "name_key": name_key(shown)}
+        before = stored.get(author_id)
         if is_new:
-            new_rows.append({**row, "created_at": now})
-        elif stored.get(author_id) != (row["display_name"], row["name_key"]):
-            updates.append(row)  # unchanged authors are not rewritten
+            new_rows.append(
+                {
+                    "id": author_id,
+                    "display_name": shown,
+                    "name_key": name_key(shown),
+                    "created_at": now,
+                }
+            )
+        elif before is None or before[0] != shown:  # unchanged authors are not rewritten
+            updates.append({"id": author_id, "display_name": shown, "name_key": name_key(shown)})
         variants += [
             {"author_id": author_id, "name": name}
             for name in sorted({n[:255] for n in names})
@@ -1126,12 +1142,9 @@ def _write_authors(
             _core(session).execute(stmt, list(part))
         _bump_sequence(session, "author")
     update_by_id(session, Author, updates)
-    if variants:
-        stmt = insert_for(session, AuthorNameVariant).on_conflict_do_nothing(
-            index_elements=["author_id", "name"]
-        )
-        for part in chunks(variants):
-            _core(session).execute(stmt, list(part))
+    # Only variants not stored yet, one per (author, name): nothing to conflict with (under
+    # the merge lock).
+    insert_new_rows(session, AuthorNameVariant, variants)
 
 
 def _move_author_references(session: Session, absorbed: Mapping[int, int]) -> None:
@@ -1253,7 +1266,7 @@ def rebuild_authorships(
         wanted[row["work_id"]].append(_authorship_key(row))
     stored: dict[int, list[tuple]] = defaultdict(list)
     for part in chunks(ids):
-        for row in _core(session).execute(
+        for work_id, author_id, position, raw_name, affiliations, source in _core(session).execute(
             select(
                 Authorship.work_id,
                 Authorship.author_id,
@@ -1263,7 +1276,9 @@ def rebuild_authorships(
                 Authorship.source,
             ).where(among(session, Authorship.work_id, part))
         ):
-            stored[row.work_id].append(_authorship_key(row._mapping))
+            stored[work_id].append(
+                (position, author_id, raw_name, tuple(affiliations or ()), source)
+            )
     changed = [w for w in ids if sorted(stored.get(w, [])) != sorted(wanted.get(w, []))]
     for part in chunks(changed):
         _core(session).execute(delete(Authorship).where(among(session, Authorship.work_id, part)))

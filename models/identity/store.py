@@ -223,7 +223,7 @@ def _sqlite_executemany(
     parameter building cost more than SQLite's insert of a small row. JSON values are encoded
     as ``sqlalchemy.JSON`` does (``None`` as JSON ``null`` unless the type says SQL NULL)."""
     encode = [
-        (lambda v, n=t.c[c].type.none_as_null: None if v is None and n else json.dumps(v))
+        (lambda v, n=t.c[c].type.none_as_null: _as_json(v, n))
         if isinstance(t.c[c].type, JSON)
         else None
         for c in columns
@@ -247,6 +247,16 @@ def _sqlite_executemany(
             cursor.executemany(sql, values)
     finally:
         cursor.close()
+
+
+def _as_json(value: Any, none_as_null: bool) -> str | None:
+    """``value`` encoded as ``sqlalchemy.JSON`` encodes it (empty ones without the encoder:
+    most author mentions carry no ids and no affiliations)."""
+    if value is None and none_as_null:
+        return None
+    if not value and isinstance(value, (dict, list, tuple)):
+        return "{}" if isinstance(value, dict) else "[]"
+    return json.dumps(value)
 
 
 def update_by_id(session: Session, table: type[Any], rows: Sequence[dict[str, Any]]) -> None:
