@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from harvesters.records import QuarantinedInput, WorkRecord
 from models.base import utcnow
 from models.dialect import insert_for
+from models.gc_pause import collector_paused
 from models.identity.merge import merge_mentions, take_merge_lock
 from models.identity.statistics import refresh_if_stale
 from models.identity.store import among, record_identifiers, write_mentions
@@ -62,8 +63,14 @@ def load_batch(session: Session, records: Sequence[WorkRecord], run_id: int | No
     A record whose payload is byte-identical to the stored one only has ``last_seen`` moved (no
     mention rewritten, no merge); a changed payload replaces the stored one. Later duplicates in
     the batch win. Takes the merge lock first, so two loaders at once serialize their batches
-    instead of splitting works. Flushes, does not commit.
+    instead of splitting works. Flushes, does not commit. Python's cyclic collector is paused
+    meanwhile (``models.gc_pause``).
     """
+    with collector_paused():
+        return _load_batch(session, records, run_id)
+
+
+def _load_batch(session: Session, records: Sequence[WorkRecord], run_id: int | None) -> LoadCounts:
     counts = LoadCounts(fetched=len(records))
     latest: dict[tuple[str, str], WorkRecord] = {}
     for record in records:

@@ -28,6 +28,7 @@ from harvesters.normalize import given_compatible, name_key, name_parts, title_m
 from models.authors import Author, AuthorIdentifier, AuthorNameVariant, Authorship, TrackedAuthor
 from models.base import utcnow
 from models.dialect import insert_for
+from models.gc_pause import collector_paused
 from models.github.tables import GitHubAuthorRepository, GitHubWorkRepository
 from models.identity import matching
 from models.identity.author_closure import author_closure
@@ -1303,4 +1304,5 @@ def _authorship_key(row: Mapping[str, Any]) -> tuple:
 def merge_all(session: Session) -> MergeCounts:
     """Re-cluster every mention (after an override, a rule change or a migration)."""
     ids = list(_core(session).scalars(select(WorkMention.id).order_by(WorkMention.id)))
-    return merge_mentions(session, ids)
+    with collector_paused():
+        return merge_mentions(session, ids)
