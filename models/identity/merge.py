@@ -1264,7 +1264,15 @@ def rebuild_authorships(
     # every author it re-clusters, and most of those lists come out the same.
     wanted: dict[int, list[tuple]] = defaultdict(list)
     for row in rows:
-        wanted[row["work_id"]].append(_authorship_key(row))
+        wanted[row["work_id"]].append(
+            _authorship_key(
+                row["position"],
+                row["author_id"],
+                row["raw_name"],
+                row["affiliations"],
+                row["source"],
+            )
+        )
     stored: dict[int, list[tuple]] = defaultdict(list)
     for part in chunks(ids):
         for work_id, author_id, position, raw_name, affiliations, source in _core(session).execute(
@@ -1278,7 +1286,7 @@ def rebuild_authorships(
             ).where(among(session, Authorship.work_id, part))
         ):
             stored[work_id].append(
-                (position, author_id, raw_name, tuple(affiliations or ()), source)
+                _authorship_key(position, author_id, raw_name, affiliations, source)
             )
     changed = [w for w in ids if sorted(stored.get(w, [])) != sorted(wanted.get(w, []))]
     for part in chunks(changed):
@@ -1288,14 +1296,11 @@ def rebuild_authorships(
     insert_new_rows(session, Authorship, [r for r in rows if r["work_id"] in changed_set])
 
 
-def _authorship_key(row: Mapping[str, Any]) -> tuple:
-    return (
-        row["position"],
-        row["author_id"],
-        row["raw_name"],
-        tuple(row["affiliations"] or ()),
-        row["source"],
-    )
+def _authorship_key(
+    position: int, author_id: int, raw_name: str, affiliations: Any, source: str
+) -> tuple:
+    """One authorship as comparable values (wanted rows and stored rows alike)."""
+    return (position, author_id, raw_name, tuple(affiliations or ()), source)
 
 
 # ----------------------------------------------------------------------------- everything
