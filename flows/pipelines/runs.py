@@ -31,6 +31,7 @@ from models.runs import (
     start_run,
 )
 from models.sanitize import RowRejected, strip_nul, strip_nul_record
+from models.wal import checkpoint_soon
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +156,7 @@ class RunTracker:
             self.run.cursor = strip_nul(cursor)
         heartbeat(self.run)
         self.session.commit()
+        checkpoint_soon(self.session.get_bind())
 
     def finish(self, status: str = "succeeded", error: str | None = None) -> HarvestSummary:
         """Close the run. ``succeeded`` becomes ``partial`` (with a note in ``error``) when
