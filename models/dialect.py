@@ -1,9 +1,12 @@
-"""Dialect-specific statements: INSERT ... ON CONFLICT on SQLite and PostgreSQL."""
+"""Dialect-specific statements (INSERT ... ON CONFLICT on SQLite and PostgreSQL) and the file
+behind a SQLite engine."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,3 +26,12 @@ def insert_for(session: Session, table: Any) -> Any:
     if name == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"scholarflow supports SQLite and PostgreSQL, not {name}")
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The database file of a SQLite ``engine``; None for other dialects, in-memory databases
+    and ``file:`` URIs."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)

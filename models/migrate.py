@@ -17,6 +17,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, text
 
+from models.dialect import sqlite_file
+
 logger = logging.getLogger(__name__)
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -38,10 +40,9 @@ def alembic_config(engine: Engine | None = None) -> Config:
 def sqlite_lock_path(engine: Engine) -> Path | None:
     """The lock file of a SQLite database file (None for other dialects, memory databases,
     or a folder that does not exist: then opening the database fails with its own error)."""
-    database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not database or database == ":memory:" or database.startswith("file:"):
+    path = sqlite_file(engine)
+    if path is None:
         return None
-    path = Path(database)
     return path.with_name(path.name + ".migrate.lock") if path.parent.is_dir() else None
 
 

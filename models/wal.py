@@ -26,6 +26,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, event
 
+from models.dialect import sqlite_file
+
 logger = logging.getLogger(__name__)
 
 # A writer connection's own checkpoint threshold (pages of the page size; 4 KiB by default):
@@ -44,6 +46,7 @@ class _Checkpointer:
         self._wanted = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
+        self._lock = threading.Lock()  # a request and the end of a pass do not interleave
         self.passes = 0
         self._stopping = False
         self._thread = threading.Thread(
@@ -52,11 +55,12 @@ class _Checkpointer:
         self._thread.start()
 
     def request(self) -> None:
-        self._idle.clear()
-        self._wanted.set()
+        with self._lock:
+            self._idle.clear()
+            self._wanted.set()
 
     def stop(self) -> None:
-        """End the thread after its current pass (called when the engine is collected)."""
+        """End the thread after its current pass (when its engine is disposed or collected)."""
         self._stopping = True
         self._wanted.set()
 
@@ -81,8 +85,9 @@ class _Checkpointer:
                 if connection is not None:
                     connection.close()
                     connection = None
-            if not self._wanted.is_set():
-                self._idle.set()
+            with self._lock:
+                if not self._wanted.is_set():
+                    self._idle.set()
         if connection is not None:
             connection.close()
         self._idle.set()
@@ -96,18 +101,11 @@ def _stop_on_dispose(engine: Engine) -> None:
         checkpointer.stop()
 
 
-def _database_file(engine: Engine) -> Path | None:
-    database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return Path(database)
-
-
 def checkpoint_soon(bind: Engine | Connection) -> _Checkpointer | None:
     """Ask for a background checkpoint of ``bind``'s SQLite file (returns at once; no-op,
     returning None, for other databases and in-memory SQLite). Call it after a commit."""
     engine = bind.engine
-    path = _database_file(engine)
+    path = sqlite_file(engine)
     if path is None:
         return None
     with _registry_lock:
